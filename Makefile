@@ -1,0 +1,38 @@
+# The two commands a newcomer types: `make demo` and `make test`.
+# Both create .venv and install the pinned requirements themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: install demo test lint docs clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Harvest the real DICOM files shipped with pydicom and pydicom-data into DuckDB, build, print counts.
+demo: install
+	$(BIN)/omop-imaging demo
+
+## The whole test suite: linters, then pytest (dbt builds on DuckDB and PostgreSQL included).
+test: install lint
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/sqlfluff lint --processes 2 models macros analyses tests/dbt
+
+## Browse the lineage graph of the dbt project (after `make demo`).
+docs: install
+	$(BIN)/omop-imaging dbt docs generate && $(BIN)/omop-imaging dbt docs serve
+
+clean:
+	rm -rf target logs data/*.duckdb

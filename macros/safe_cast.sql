@@ -1,0 +1,111 @@
+{#-
+    Safe casts of DICOM value text: a malformed value becomes NULL, never a failed build.
+    DICOM formats: DS/IS decimal strings, DA 'YYYYMMDD' (ACR-NEMA 'YYYY.MM.DD'),
+    TM 'HHMMSS.FFFFFF' with trailing parts optional (ACR-NEMA 'HH:MM:SS'),
+    DT 'YYYYMMDDHHMMSS.FFFFFF&ZZXX' with trailing parts optional.
+-#}
+
+{% macro dicom_number_pattern() -%}
+    '^[[:space:]]*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,2})?[[:space:]]*$'
+{%- endmacro %}
+
+{% macro regex_matches(expression, pattern) -%}
+    {{ return(adapter.dispatch('regex_matches', 'omop_imaging')(expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_matches(expression, pattern) -%}
+    ({{ expression }} ~ {{ pattern }})
+{%- endmacro %}
+
+{% macro duckdb__regex_matches(expression, pattern) -%}
+    regexp_matches({{ expression }}, {{ pattern }})
+{%- endmacro %}
+
+{% macro try_parse_dicom_number(expression) -%}
+    case
+        when {{ regex_matches(expression, dicom_number_pattern()) }}
+            then cast(trim({{ expression }}) as {{ dbt.type_float() }})
+    end
+{%- endmacro %}
+
+{% macro try_parse_dicom_integer(expression) -%}
+    case
+        when {{ regex_matches(expression, "'^[[:space:]]*[+-]?[0-9]{1,18}[[:space:]]*$'") }}
+            then cast(trim({{ expression }}) as {{ dbt.type_bigint() }})
+    end
+{%- endmacro %}
+
+{% macro try_parse_dicom_date(expression) -%}
+    {{ return(adapter.dispatch('try_parse_dicom_date', 'omop_imaging')(expression)) }}
+{%- endmacro %}
+
+{% macro default__try_parse_dicom_date(expression) -%}
+    {{ target.schema }}.omop_imaging_try_date({{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__try_parse_dicom_date(expression) -%}
+    cast(try_strptime(replace(trim({{ expression }}), '.', ''), '%Y%m%d') as date)
+{%- endmacro %}
+
+{% macro try_parse_dicom_time(expression) -%}
+    {{ return(adapter.dispatch('try_parse_dicom_time', 'omop_imaging')(expression)) }}
+{%- endmacro %}
+
+{% macro default__try_parse_dicom_time(expression) -%}
+    {{ target.schema }}.omop_imaging_try_time({{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__try_parse_dicom_time(expression) -%}
+    {%- set compact = "replace(trim(" ~ expression ~ "), ':', '')" -%}
+    case
+        when regexp_full_match({{ compact }}, '[0-9]{2}([0-9]{2}([0-9]{2}([.][0-9]{1,6})?)?)?')
+            then try_cast(
+                substr({{ compact }}, 1, 2)
+                || ':' || coalesce(nullif(substr({{ compact }}, 3, 2), ''), '00')
+                || ':' || coalesce(nullif(substr({{ compact }}, 5), ''), '00')
+                as time
+            )
+    end
+{%- endmacro %}
+
+{% macro try_parse_dicom_datetime(expression) -%}
+    {#- Date part plus time part; a DT with no time part is taken at midnight. The UTC offset is dropped. -#}
+    {%- set without_offset = "substr(trim(" ~ expression ~ "), 1, 21)" -%}
+    {%- set time_part = "nullif(split_part(substr(" ~ without_offset ~ ", 9), '+', 1), '')" -%}
+    ({{ try_parse_dicom_date("substr(trim(" ~ expression ~ "), 1, 8)") }}
+        + coalesce({{ try_parse_dicom_time("split_part(" ~ time_part ~ ", '-', 1)") }}, cast('00:00:00' as time)))
+{%- endmacro %}
+
+{% macro create_safe_cast_functions() -%}
+    {{ return(adapter.dispatch('create_safe_cast_functions', 'omop_imaging')()) }}
+{%- endmacro %}
+
+{% macro default__create_safe_cast_functions() -%}
+    select 1
+{%- endmacro %}
+
+{% macro postgres__create_safe_cast_functions() -%}
+    create schema if not exists {{ target.schema }};
+
+    create or replace function {{ target.schema }}.omop_imaging_try_date(value text) returns date
+    language plpgsql immutable as $fn$
+    declare compact text := replace(trim(value), '.', '');
+    begin
+        if compact !~ '^[0-9]{8}$' then return null; end if;
+        return to_date(compact, 'YYYYMMDD');
+    exception when others then return null;
+    end $fn$;
+
+    create or replace function {{ target.schema }}.omop_imaging_try_time(value text) returns time
+    language plpgsql immutable as $fn$
+    declare compact text := replace(trim(value), ':', '');
+    begin
+        if compact !~ '^[0-9]{2}([0-9]{2}([0-9]{2}([.][0-9]{1,6})?)?)?$' then return null; end if;
+        return make_time(
+            substr(compact, 1, 2)::int,
+            coalesce(nullif(substr(compact, 3, 2), ''), '0')::int,
+            coalesce(nullif(substr(compact, 5), ''), '0')::float8
+        );
+    exception when others then return null;
+    end $fn$;
+{%- endmacro %}

@@ -1,0 +1,266 @@
+"""Read one file's DICOM header (never its pixels) into a file record and key/value element rows.
+
+Runs inside worker processes: it returns plain Python data, and it never raises for a bad file:
+every failure becomes a rejected file record with a category and a reason that name no patient data.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import struct
+import warnings
+from dataclasses import dataclass, field
+
+import pydicom
+from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.multival import MultiValue
+from pydicom.sequence import Sequence
+
+from .header_policy import (
+    BINARY_VRS,
+    INSTANCE_LEVEL_TAGS,
+    MAX_BINARY_BYTES,
+    MAX_SEQUENCE_DEPTH,
+    MAX_SEQUENCE_ITEMS,
+    MAX_VALUE_CHARS,
+    NEVER_STORED_TAGS,
+)
+from .ids import stable_id
+
+DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+# Groups a DICOM data set can start with when a file has no preamble (file meta or identifying).
+_FIRST_GROUPS = {0x0002, 0x0008}
+
+
+@dataclass
+class ElementRows:
+    """Element rows in columns (cheap to send between processes, direct to Arrow)."""
+
+    file_id: list[int] = field(default_factory=list)
+    study_instance_uid: list[str] = field(default_factory=list)
+    series_instance_uid: list[str] = field(default_factory=list)
+    sop_instance_uid: list[str] = field(default_factory=list)
+    sequence_path: list[str] = field(default_factory=list)
+    tag: list[str] = field(default_factory=list)
+    keyword: list[str | None] = field(default_factory=list)
+    vr: list[str | None] = field(default_factory=list)
+    value_index: list[int] = field(default_factory=list)
+    value_text: list[str | None] = field(default_factory=list)
+    instance_level: list[bool] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.file_id)
+
+    def extend(self, other: ElementRows) -> None:
+        for name, values in vars(other).items():
+            getattr(self, name).extend(values)
+
+
+@dataclass
+class FileRecord:
+    file_id: int
+    file_path: str
+    file_size: int
+    file_mtime_ns: int
+    status: str  # 'harvested' or 'rejected'
+    reject_category: str | None = None
+    reject_reason: str | None = None
+    has_preamble: bool | None = None
+    transfer_syntax_uid: str | None = None
+    sop_class_uid: str | None = None
+    study_instance_uid: str | None = None
+    series_instance_uid: str | None = None
+    sop_instance_uid: str | None = None
+    element_count: int = 0
+
+
+class Rejected(Exception):
+    """A file that cannot be harvested: `category` groups the reasons in reports."""
+
+    def __init__(self, category: str, reason: str):
+        super().__init__(reason)
+        self.category = category
+        self.reason = reason
+
+
+def read_file(path: str) -> tuple[FileRecord, ElementRows]:
+    """Read `path`; on any failure return a rejected record and no rows."""
+    record = FileRecord(stable_id(path), path, 0, 0, "rejected")
+    try:
+        stat = os.stat(path)
+        record.file_size, record.file_mtime_ns = stat.st_size, stat.st_mtime_ns
+        rows = _read_header(path, record)
+        record.status, record.element_count = "harvested", len(rows)
+        return record, rows
+    except Rejected as rejected:
+        record.reject_category, record.reject_reason = rejected.category, rejected.reason
+    except FileNotFoundError:
+        record.reject_category, record.reject_reason = "unreadable", "file vanished or is a dangling link"
+    except PermissionError:
+        record.reject_category, record.reject_reason = "unreadable", "permission denied"
+    except OSError as error:
+        record.reject_category, record.reject_reason = "unreadable", f"I/O error: {error.strerror}"
+    except Exception as error:  # a parser failure on malformed bytes: report, never stop the run
+        record.reject_category = "malformed"
+        record.reject_reason = f"DICOM parse failed: {type(error).__name__}: {_safe_message(error)}"
+    return record, ElementRows()
+
+
+def _safe_message(error: Exception) -> str:
+    # Parser messages describe structure (tags, lengths, offsets); cut them short all the same.
+    return str(error).replace("\n", " ")[:200]
+
+
+def _read_header(path: str, record: FileRecord) -> ElementRows:
+    if record.file_size == 0:
+        raise Rejected("empty", "empty file (0 bytes)")
+    with open(path, "rb") as handle:
+        head = handle.read(132)
+    record.has_preamble = head[128:132] == b"DICM"
+    if not record.has_preamble and not _starts_like_dataset(head):
+        raise Rejected("not_dicom", "no 'DICM' prefix and no DICOM data element at the start")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            dataset = pydicom.dcmread(path, stop_before_pixels=True, force=not record.has_preamble)
+        except InvalidDicomError as error:
+            raise Rejected("not_dicom", f"not a DICOM file: {_safe_message(error)}") from error
+        meta = getattr(dataset, "file_meta", None) or Dataset()
+        record.transfer_syntax_uid = _text(meta.get("TransferSyntaxUID"))
+        media_class = _text(meta.get("MediaStorageSOPClassUID"))
+        if media_class == DICOMDIR_SOP_CLASS or 0x00041220 in dataset:
+            raise Rejected("dicomdir", "DICOMDIR media index, not an image: skipped")
+        record.sop_class_uid = _text(dataset.get("SOPClassUID")) or media_class
+        record.study_instance_uid = _required_uid(dataset, "StudyInstanceUID")
+        record.series_instance_uid = _required_uid(dataset, "SeriesInstanceUID")
+        record.sop_instance_uid = _required_uid(dataset, "SOPInstanceUID")
+        rows = ElementRows()
+        _flatten(dataset, record, rows, sequence_path="", depth=0)
+    return rows
+
+
+def _starts_like_dataset(head: bytes) -> bool:
+    """True when the bytes start with a group 0002 or 0008 tag (either byte order): no preamble."""
+    if len(head) < 8:
+        return False
+    little = struct.unpack("<H", head[:2])[0]
+    big = struct.unpack(">H", head[:2])[0]
+    return little in _FIRST_GROUPS or big in _FIRST_GROUPS
+
+
+def _required_uid(dataset: Dataset, keyword: str) -> str:
+    value = _text(dataset.get(keyword))
+    if not value:
+        raise Rejected("missing_uid", f"no {keyword}: cannot place the file in a study and series")
+    if len(value) > 64:
+        raise Rejected("missing_uid", f"{keyword} longer than 64 characters")
+    return value
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).replace("\x00", "").strip()
+    return text or None
+
+
+def _flatten(dataset: Dataset, record: FileRecord, rows: ElementRows, sequence_path: str, depth: int) -> None:
+    top_level = depth == 0
+    for tag in list(dataset.keys()):
+        if tag in NEVER_STORED_TAGS or tag.group == 0x0002 or tag == 0x7FE00010:
+            continue
+        tag_hex = f"{int(tag):08X}"
+        raw = dataset.get_item(tag)
+        vr = _vr_of(raw, tag)
+        keyword = keyword_for_tag(tag) or None
+        instance_level = top_level and tag in INSTANCE_LEVEL_TAGS
+
+        if vr in BINARY_VRS and isinstance(raw, RawDataElement) and (raw.length or 0) > MAX_BINARY_BYTES:
+            # Bulk data: record its presence, never read it.
+            _add(rows, record, sequence_path, tag_hex, keyword, vr, 0, None, instance_level)
+            continue
+        try:
+            element = dataset[tag]
+            vr = element.VR or vr
+            values = _values(element, vr)
+        except Exception:
+            values = [_raw_text(raw)]
+
+        if vr == "SQ" and isinstance(values, Sequence):
+            _add(rows, record, sequence_path, tag_hex, keyword, vr, 0, str(len(values)), instance_level)
+            if depth + 1 >= MAX_SEQUENCE_DEPTH:
+                continue
+            for item_index, item in enumerate(values[:MAX_SEQUENCE_ITEMS]):
+                item_path = f"{sequence_path}/{tag_hex}[{item_index}]" if sequence_path else f"{tag_hex}[{item_index}]"
+                _flatten(item, record, rows, item_path, depth + 1)
+            continue
+        for value_index, value in enumerate(values):
+            _add(rows, record, sequence_path, tag_hex, keyword, vr, value_index, value, instance_level)
+
+
+def _vr_of(raw: RawDataElement | DataElement, tag) -> str | None:
+    vr = raw.VR
+    if vr is None:
+        try:
+            vr = dictionary_VR(tag)
+        except KeyError:
+            vr = "UN"
+    return str(vr)[:2] if vr else None
+
+
+def _values(element: DataElement, vr: str) -> list[str | None] | Sequence:
+    """The element's values as text, one per value multiplicity (empty value: [None])."""
+    value = element.value
+    if vr == "SQ":
+        return value if isinstance(value, Sequence) else Sequence()
+    if value is None or value == "" or value == b"":
+        return [None]
+    if vr in BINARY_VRS or isinstance(value, bytes | bytearray):
+        data = bytes(value) if isinstance(value, bytes | bytearray) else b""
+        return [data.hex().upper() if 0 < len(data) <= MAX_BINARY_BYTES else None]
+    if isinstance(value, MultiValue | list | tuple):
+        return [_value_text(item, vr) for item in value] or [None]
+    return [_value_text(value, vr)]
+
+
+def _value_text(value: object, vr: str) -> str | None:
+    if value is None:
+        return None
+    if vr == "AT":
+        return f"{int(value):08X}"
+    if isinstance(value, float):
+        return repr(value)
+    text = str(value).replace("\x00", "").strip()
+    return text[:MAX_VALUE_CHARS] or None
+
+
+def _raw_text(raw: RawDataElement | DataElement) -> str | None:
+    """A value pydicom could not convert (e.g. a wrong VR): keep its bytes as Latin-1 text."""
+    value = raw.value
+    if isinstance(value, bytes | bytearray):
+        return _value_text(bytes(value).decode("latin-1"), "UN")
+    return _value_text(value, "UN")
+
+
+def _add(rows, record, sequence_path, tag_hex, keyword, vr, value_index, value_text, instance_level):
+    rows.file_id.append(record.file_id)
+    rows.study_instance_uid.append(record.study_instance_uid)
+    rows.series_instance_uid.append(record.series_instance_uid)
+    rows.sop_instance_uid.append(record.sop_instance_uid)
+    rows.sequence_path.append(sequence_path)
+    rows.tag.append(tag_hex)
+    rows.keyword.append(keyword)
+    rows.vr.append(vr)
+    rows.value_index.append(value_index)
+    rows.value_text.append(value_text)
+    rows.instance_level.append(instance_level)
+
+
+def quiet_pydicom() -> None:
+    """Worker set-up: pydicom's warnings about odd files would flood the console and may quote values."""
+    warnings.simplefilter("ignore")
+    logging.getLogger("pydicom").setLevel(logging.CRITICAL)

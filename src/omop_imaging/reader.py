@@ -13,8 +13,8 @@ import warnings
 from dataclasses import dataclass, field
 
 import pydicom
-from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
@@ -99,7 +99,10 @@ def read_file(path: str) -> tuple[FileRecord, ElementRows]:
     except Rejected as rejected:
         record.reject_category, record.reject_reason = rejected.category, rejected.reason
     except FileNotFoundError:
-        record.reject_category, record.reject_reason = "unreadable", "file vanished or is a dangling link"
+        record.reject_category, record.reject_reason = (
+            "unreadable",
+            "file vanished or is a dangling link",
+        )
     except PermissionError:
         record.reject_category, record.reject_reason = "unreadable", "permission denied"
     except OSError as error:
@@ -168,7 +171,9 @@ def _text(value: object) -> str | None:
     return text or None
 
 
-def _flatten(dataset: Dataset, record: FileRecord, rows: ElementRows, sequence_path: str, depth: int) -> None:
+def _flatten(
+    dataset: Dataset, record: FileRecord, rows: ElementRows, sequence_path: str, depth: int
+) -> None:
     top_level = depth == 0
     for tag in list(dataset.keys()):
         if tag in NEVER_STORED_TAGS or tag.group == 0x0002 or tag == 0x7FE00010:
@@ -179,7 +184,11 @@ def _flatten(dataset: Dataset, record: FileRecord, rows: ElementRows, sequence_p
         keyword = keyword_for_tag(tag) or None
         instance_level = top_level and tag in INSTANCE_LEVEL_TAGS
 
-        if vr in BINARY_VRS and isinstance(raw, RawDataElement) and (raw.length or 0) > MAX_BINARY_BYTES:
+        if (
+            vr in BINARY_VRS
+            and isinstance(raw, RawDataElement)
+            and (raw.length or 0) > MAX_BINARY_BYTES
+        ):
             # Bulk data: record its presence, never read it.
             _add(rows, record, sequence_path, tag_hex, keyword, vr, 0, None, instance_level)
             continue
@@ -191,15 +200,39 @@ def _flatten(dataset: Dataset, record: FileRecord, rows: ElementRows, sequence_p
             values = [_raw_text(raw)]
 
         if vr == "SQ" and isinstance(values, Sequence):
-            _add(rows, record, sequence_path, tag_hex, keyword, vr, 0, str(len(values)), instance_level)
+            _add(
+                rows,
+                record,
+                sequence_path,
+                tag_hex,
+                keyword,
+                vr,
+                0,
+                str(len(values)),
+                instance_level,
+            )
             if depth + 1 >= MAX_SEQUENCE_DEPTH:
                 continue
             for item_index, item in enumerate(values[:MAX_SEQUENCE_ITEMS]):
-                item_path = f"{sequence_path}/{tag_hex}[{item_index}]" if sequence_path else f"{tag_hex}[{item_index}]"
+                item_path = (
+                    f"{sequence_path}/{tag_hex}[{item_index}]"
+                    if sequence_path
+                    else f"{tag_hex}[{item_index}]"
+                )
                 _flatten(item, record, rows, item_path, depth + 1)
             continue
         for value_index, value in enumerate(values):
-            _add(rows, record, sequence_path, tag_hex, keyword, vr, value_index, value, instance_level)
+            _add(
+                rows,
+                record,
+                sequence_path,
+                tag_hex,
+                keyword,
+                vr,
+                value_index,
+                value,
+                instance_level,
+            )
 
 
 def _vr_of(raw: RawDataElement | DataElement, tag) -> str | None:
@@ -232,7 +265,7 @@ def _value_text(value: object, vr: str) -> str | None:
         return None
     if vr == "AT":
         return f"{int(value):08X}"
-    if isinstance(value, float):
+    if type(value) is float:  # FL / FD; DSfloat and IS keep their original text through str()
         return repr(value)
     text = str(value).replace("\x00", "").strip()
     return text[:MAX_VALUE_CHARS] or None
@@ -246,7 +279,9 @@ def _raw_text(raw: RawDataElement | DataElement) -> str | None:
     return _value_text(value, "UN")
 
 
-def _add(rows, record, sequence_path, tag_hex, keyword, vr, value_index, value_text, instance_level):
+def _add(
+    rows, record, sequence_path, tag_hex, keyword, vr, value_index, value_text, instance_level
+):
     rows.file_id.append(record.file_id)
     rows.study_instance_uid.append(record.study_instance_uid)
     rows.series_instance_uid.append(record.series_instance_uid)

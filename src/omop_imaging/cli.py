@@ -1,0 +1,188 @@
+"""The `omop-imaging` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import __version__
+from .settings import DEFAULT_DUCKDB, TARGETS, duckdb_path, sample_dicom_folders
+
+DESCRIPTION = """\
+omop-imaging: DICOM image metadata into the OMOP Common Data Model (CDM v5.4) with the
+MI-CDM and R-CDM imaging extensions.
+
+Typical run:
+  omop-imaging harvest /archive/dicom      # read headers into the staging tables
+  omop-imaging build                       # dbt seed + dbt build: staging -> OMOP tables + tests
+
+Targets: a DuckDB file (default: data/omop_imaging.duckdb, or --db PATH, or
+OMOP_IMAGING_DUCKDB), or PostgreSQL with --target postgres, connected through the standard
+libpq variables PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE.
+"""
+
+
+def _add_target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target",
+        choices=TARGETS,
+        default="duckdb",
+        help="database to write to: an embedded DuckDB file (default) or PostgreSQL via PG* variables",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help=f"DuckDB file (default: $OMOP_IMAGING_DUCKDB or {DEFAULT_DUCKDB}); ignored for postgres",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="omop-imaging",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"omop-imaging {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    harvest = commands.add_parser(
+        "harvest",
+        help="read DICOM headers (never pixels) from files and folders into the staging tables",
+        description=(
+            "Walk PATHs recursively and read the header of every DICOM file (with or without a "
+            ".dcm suffix or the 128-byte preamble) in parallel, then bulk-load key/value rows "
+            "into dicom_raw.header_element and one row per file into dicom_raw.harvested_file. "
+            "By default a series keeps its full header once (from its instance with the smallest "
+            "SOP Instance UID) and every instance keeps its instance-level attributes. Files "
+            "already harvested and unchanged (same size and modification time) are not read "
+            "again; a changed file replaces its rows. Files that cannot be harvested are listed "
+            "with a reason and never stop the run; the exit code is 0 when the run completed."
+        ),
+    )
+    harvest.add_argument("paths", nargs="+", metavar="PATH", help="DICOM files or folders to walk")
+    _add_target_options(harvest)
+    harvest.add_argument(
+        "--full-headers",
+        action="store_true",
+        help="keep every element of every instance (staging grows with elements x instances)",
+    )
+    harvest.add_argument(
+        "--workers", type=int, metavar="N", help="worker processes (default: one per core)"
+    )
+    harvest.add_argument(
+        "--batch-files",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="files per load transaction (default 1000)",
+    )
+    harvest.add_argument(
+        "--json", action="store_true", help="print the summary as JSON, rejected files by reason"
+    )
+    harvest.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    build = commands.add_parser(
+        "build",
+        help="run dbt seed and dbt build: staging models, OMOP / MI-CDM / R-CDM tables and tests",
+        description="Run `dbt seed` then `dbt build` with the project's own profiles/ on the target.",
+    )
+    _add_target_options(build)
+
+    dbt = commands.add_parser(
+        "dbt",
+        help="run any dbt command with the project's profiles, e.g. `omop-imaging dbt docs serve`",
+        description="Pass the remaining arguments to dbt, with --project-dir and --profiles-dir set.",
+    )
+    _add_target_options(dbt)
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, metavar="ARGS", help="dbt arguments")
+
+    demo = commands.add_parser(
+        "demo",
+        help="harvest the real sample DICOM files of pydicom and pydicom-data, build, print counts",
+    )
+    demo.add_argument("--db", metavar="PATH", help=f"DuckDB file (default: {DEFAULT_DUCKDB})")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    counts = commands.add_parser(
+        "counts", help="print the row count of every staging and output table"
+    )
+    _add_target_options(counts)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {
+        "harvest": _harvest,
+        "build": _build,
+        "dbt": _dbt,
+        "demo": _demo,
+        "counts": _counts,
+    }[args.command]
+    return handler(args)
+
+
+def _harvest(args) -> int:
+    from .harvest import HarvestOptions, harvest
+    from .store import open_store
+
+    options = HarvestOptions(
+        full_headers=args.full_headers,
+        workers=args.workers,
+        batch_files=args.batch_files,
+        progress=not args.no_progress and sys.stderr.isatty(),
+    )
+    store = open_store(args.target, duckdb_path(args.db))
+    try:
+        summary = harvest(args.paths, store, options)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(summary.as_dict(), indent=2))
+    else:
+        for path, category, reason in summary.rejected_files:
+            print(f"rejected {path}: [{category}] {reason}", file=sys.stderr)
+        print(summary.line())
+    return 0
+
+
+def _build(args) -> int:
+    from .dbt_runner import run_dbt
+
+    code = run_dbt(["seed"], args.target, args.db)
+    if code == 0:
+        code = run_dbt(["build", "--exclude", "resource_type:seed"], args.target, args.db)
+    return code
+
+
+def _dbt(args) -> int:
+    from .dbt_runner import run_dbt
+
+    return run_dbt(args.dbt_args, args.target, args.db)
+
+
+def _demo(args) -> int:
+    harvest_args = ["harvest", *sample_dicom_folders(), "--target", "duckdb"]
+    if args.db:
+        harvest_args += ["--db", args.db]
+    if args.no_progress:
+        harvest_args.append("--no-progress")
+    code = main(harvest_args)
+    if code == 0:
+        code = main(["build", "--target", "duckdb", *(["--db", args.db] if args.db else [])])
+    if code == 0:
+        code = main(["counts", "--target", "duckdb", *(["--db", args.db] if args.db else [])])
+    return code
+
+
+def _counts(args) -> int:
+    from .database import table_counts
+
+    for table, count in table_counts(args.target, duckdb_path(args.db)):
+        print(f"{table:<45} {count:>12,}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

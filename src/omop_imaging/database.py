@@ -1,0 +1,53 @@
+"""Read-only access to the built database (either engine) for reports and counts."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+from .staging_schema import RAW_SCHEMA
+
+OUTPUT_SCHEMA = os.environ.get("OMOP_IMAGING_PG_SCHEMA", "cdm")
+
+
+@contextmanager
+def connect(target: str, duckdb_path: str):
+    """A DB-API connection: DuckDB read-only, or PostgreSQL through the PG* variables."""
+    if target == "duckdb":
+        import duckdb
+
+        connection = duckdb.connect(duckdb_path, read_only=True)
+    else:
+        import psycopg2
+
+        connection = psycopg2.connect("")
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def query(connection, sql: str, parameters: list | None = None) -> list[tuple]:
+    cursor = connection.cursor()
+    cursor.execute(sql, parameters or [])
+    return cursor.fetchall()
+
+
+def table_counts(target: str, duckdb_path: str) -> list[tuple[str, int]]:
+    """(schema.table, rows) for the staging tables and every table dbt built, in name order."""
+    schemas = [RAW_SCHEMA, "cdm" if target == "duckdb" else OUTPUT_SCHEMA]
+    with connect(target, duckdb_path) as connection:
+        tables = query(
+            connection,
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_type = 'BASE TABLE' and table_schema in ({', '.join(['%s'] * len(schemas))}) "
+            "order by table_schema, table_name".replace("%s", "?" if target == "duckdb" else "%s"),
+            schemas,
+        )
+        return [
+            (
+                f"{schema}.{table}",
+                query(connection, f'select count(*) from {schema}."{table}"')[0][0],
+            )
+            for schema, table in tables
+        ]

@@ -1,0 +1,349 @@
+"""Harvest: walk folders, read headers in parallel worker processes, load staging in batches.
+
+The main process walks the paths, skips files already stored unchanged, keeps a bounded number
+of read tasks in flight, and writes each batch in one transaction; memory is bounded by the
+batch size and the number of tasks in flight, never by the size of the corpus.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing import get_context
+
+import pyarrow as pa
+from tqdm import tqdm
+
+from .discover import iter_files
+from .ids import stable_id
+from .reader import ElementRows, FileRecord, quiet_pydicom, read_file
+from .staging_schema import ELEMENT_COLUMN_NAMES, FILE_COLUMN_NAMES
+from .store import Batch, InstanceRef, StagingStore
+
+TASK_FILES = 32  # files per worker task: large enough to amortise the hand-over between processes
+
+
+@dataclass
+class HarvestOptions:
+    full_headers: bool = False
+    workers: int | None = None  # None: one per core
+    batch_files: int = 1000  # files per load transaction
+    progress: bool = True
+
+
+@dataclass
+class HarvestSummary:
+    files_seen: int = 0
+    harvested: int = 0
+    rejected: int = 0
+    unchanged: int = 0  # of the harvested + rejected: already in staging, unchanged, not read again
+    elements: int = 0
+    seconds: float = 0.0
+    rejected_files: list[tuple[str, str, str]] = field(
+        default_factory=list
+    )  # path, category, reason
+
+    def line(self) -> str:
+        return (
+            f"harvest: {self.files_seen} files seen, {self.harvested} harvested, "
+            f"{self.rejected} rejected ({self.unchanged} unchanged since the last harvest), "
+            f"{self.elements} elements loaded, {self.seconds:.1f} s"
+        )
+
+    def as_dict(self) -> dict:
+        by_reason: dict[str, list[dict]] = defaultdict(list)
+        for path, category, reason in self.rejected_files:
+            by_reason[category].append({"path": path, "reason": reason})
+        return {
+            "files_seen": self.files_seen,
+            "harvested": self.harvested,
+            "rejected": self.rejected,
+            "unchanged": self.unchanged,
+            "elements": self.elements,
+            "seconds": round(self.seconds, 3),
+            "rejected_by_reason": {
+                category: {"count": len(files), "files": files}
+                for category, files in sorted(by_reason.items())
+            },
+        }
+
+
+def read_files(paths: list[str]) -> list[tuple[FileRecord, ElementRows]]:
+    """One worker task."""
+    return [read_file(path) for path in paths]
+
+
+def harvest(
+    paths: Iterable[str], store: StagingStore, options: HarvestOptions | None = None
+) -> HarvestSummary:
+    options = options or HarvestOptions()
+    summary = HarvestSummary()
+    started = time.perf_counter()
+    writer = _BatchWriter(store, options, summary)
+    workers = options.workers or os.cpu_count() or 1
+    progress = tqdm(unit=" files", desc="harvest", disable=not options.progress, leave=False)
+    try:
+        tasks = _tasks(iter_files(paths), store, options, summary, progress)
+        if workers == 1:
+            quiet_pydicom()
+            for task in tasks:
+                writer.add(read_files(task), progress)
+        else:
+            _run_in_pool(tasks, workers, writer, progress)
+        writer.flush()
+    finally:
+        progress.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _run_in_pool(tasks: Iterator[list[str]], workers: int, writer: _BatchWriter, progress) -> None:
+    in_flight_limit = workers * 3
+    with ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=quiet_pydicom
+    ) as pool:
+        in_flight: set[Future] = set()
+        for task in tasks:
+            in_flight.add(pool.submit(read_files, task))
+            while len(in_flight) >= in_flight_limit:
+                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    writer.add(future.result(), progress)
+        for future in in_flight:
+            writer.add(future.result(), progress)
+
+
+def _tasks(
+    files: Iterator[str],
+    store: StagingStore,
+    options: HarvestOptions,
+    summary: HarvestSummary,
+    progress,
+) -> Iterator[list[str]]:
+    """Group paths into worker tasks, leaving out files stored before and unchanged since (unless
+    --full-headers asks for more than was kept of them)."""
+    while chunk := list(islice(files, TASK_FILES)):
+        summary.files_seen += len(chunk)
+        stored = store.stored_files([stable_id(path) for path in chunk])
+        todo = []
+        for path in chunk:
+            previous = stored.get(stable_id(path))
+            wants_more = (
+                options.full_headers
+                and previous is not None
+                and previous.status == "harvested"
+                and not previous.full_header_kept
+            )
+            if previous is not None and not wants_more and _unchanged(path, previous):
+                summary.unchanged += 1
+                if previous.status == "harvested":
+                    summary.harvested += 1
+                else:
+                    summary.rejected += 1
+                progress.update(1)
+            else:
+                todo.append(path)
+        if todo:
+            yield todo
+
+
+def _unchanged(path: str, previous) -> bool:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False
+    return stat.st_size == previous.file_size and stat.st_mtime_ns == previous.file_mtime_ns
+
+
+class _BatchWriter:
+    """Collects worker results and writes them a batch at a time, choosing series representatives.
+
+    A series keeps its full header once, from the instance with the smallest
+    (SOP Instance UID, file path): a rule that gives the same staging content whatever order the
+    files arrive in and however the harvest is split over runs.
+    """
+
+    def __init__(self, store: StagingStore, options: HarvestOptions, summary: HarvestSummary):
+        self.store = store
+        self.options = options
+        self.summary = summary
+        self.results: list[tuple[FileRecord, ElementRows]] = []
+
+    def add(self, results: list[tuple[FileRecord, ElementRows]], progress) -> None:
+        for record, _rows in results:
+            if record.status == "harvested":
+                self.summary.harvested += 1
+            else:
+                self.summary.rejected += 1
+                self.summary.rejected_files.append(
+                    (record.file_path, record.reject_category or "", record.reject_reason or "")
+                )
+        progress.update(len(results))
+        self.results.extend(results)
+        if len(self.results) >= self.options.batch_files:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.results:
+            return
+        results, self.results = self.results, []
+        batch = self._plan(results)
+        self.store.write_batch(batch)
+        self.summary.elements += batch.elements.num_rows
+
+    def _plan(self, results: list[tuple[FileRecord, ElementRows]]) -> Batch:
+        batch_ids = [record.file_id for record, _ in results]
+        stored = self.store.stored_files(batch_ids)
+        harvested = [(record, rows) for record, rows in results if record.status == "harvested"]
+
+        candidates: dict[str, list[FileRecord]] = defaultdict(list)
+        for record, _rows in harvested:
+            candidates[record.series_instance_uid].append(record)
+        # Series whose representative is re-read in this batch need a new one even when the
+        # file is now rejected.
+        series_to_settle = set(candidates) | {
+            previous.series_instance_uid
+            for previous in stored.values()
+            if previous.is_series_representative
+        }
+        current = self.store.representatives(sorted(series_to_settle))
+
+        keeps_full_header: set[int] = set()
+        demoted: list[int] = []
+        promoted: list[InstanceRef] = []
+        for series_uid in sorted(series_to_settle):
+            incumbent = current.get(series_uid)
+            if incumbent is not None and incumbent.file_id in stored:
+                incumbent = self.store.smallest_instance(series_uid, excluding=batch_ids)
+                incumbent_is_representative = False
+            else:
+                incumbent_is_representative = incumbent is not None
+            best = min(candidates.get(series_uid, []), key=_record_sort_key, default=None)
+            if best is not None and (
+                incumbent is None or _record_sort_key(best) < incumbent.sort_key
+            ):
+                keeps_full_header.add(best.file_id)
+                if incumbent_is_representative:
+                    demoted.append(incumbent.file_id)
+            elif incumbent is not None and not incumbent_is_representative:
+                promoted.append(incumbent)
+
+        files = _file_table(results, keeps_full_header, self.options.full_headers)
+        elements = ElementRows()
+        for record, rows in harvested:
+            if self.options.full_headers or record.file_id in keeps_full_header:
+                elements.extend(rows)
+            else:
+                elements.extend(_instance_level_only(rows))
+        for instance in promoted:
+            elements.extend(_promoted_rows(instance))
+        return Batch(
+            replaced_file_ids=list(stored),
+            demoted_file_ids=demoted,
+            promoted_file_ids=[instance.file_id for instance in promoted],
+            files=files,
+            elements=_element_table(elements),
+        )
+
+
+def _record_sort_key(record: FileRecord) -> tuple[str, str]:
+    return (record.sop_instance_uid or "", record.file_path)
+
+
+def _promoted_rows(instance: InstanceRef) -> ElementRows:
+    """Re-read a stored instance that becomes its series' representative (rare: only after the
+    representative file itself changed); its instance-level rows are stored already."""
+    record, rows = read_file(instance.file_path)
+    if instance.full_header_kept or record.status != "harvested":
+        return ElementRows()
+    return _select(rows, [index for index, keep in enumerate(rows.instance_level) if not keep])
+
+
+def _instance_level_only(rows: ElementRows) -> ElementRows:
+    return _select(rows, [index for index, keep in enumerate(rows.instance_level) if keep])
+
+
+def _select(rows: ElementRows, indexes: list[int]) -> ElementRows:
+    selected = ElementRows()
+    for name, values in vars(rows).items():
+        getattr(selected, name).extend(values[index] for index in indexes)
+    return selected
+
+
+def _file_table(results, representatives: set[int], full_headers: bool) -> pa.Table:
+    columns: dict[str, list] = {name: [] for name in FILE_COLUMN_NAMES}
+    for record, _rows in results:
+        values = vars(record)
+        for name in FILE_COLUMN_NAMES:
+            if name == "is_series_representative":
+                columns[name].append(record.file_id in representatives)
+            elif name == "full_header_kept":
+                columns[name].append(
+                    record.status == "harvested"
+                    and (full_headers or record.file_id in representatives)
+                )
+            else:
+                columns[name].append(values[name])
+    return _arrow_table(columns, _FILE_TYPES)
+
+
+def _element_table(rows: ElementRows) -> pa.Table:
+    return _arrow_table(
+        {name: getattr(rows, name) for name in ELEMENT_COLUMN_NAMES}, _ELEMENT_TYPES
+    )
+
+
+def _arrow_table(columns: dict[str, list], types: dict[str, pa.DataType]) -> pa.Table:
+    arrays = {}
+    for name, values in columns.items():
+        try:
+            arrays[name] = pa.array(values, types[name])
+        except (UnicodeEncodeError, pa.ArrowException):
+            # Undecodable bytes (a file name or value in no known encoding): keep a readable form.
+            arrays[name] = pa.array([_printable(value) for value in values], types[name])
+    return pa.table(arrays)
+
+
+def _printable(value):
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+_TEXT = pa.string()
+_FILE_TYPES = {
+    "file_id": pa.int64(),
+    "file_path": _TEXT,
+    "file_size": pa.int64(),
+    "file_mtime_ns": pa.int64(),
+    "status": _TEXT,
+    "reject_category": _TEXT,
+    "reject_reason": _TEXT,
+    "has_preamble": pa.bool_(),
+    "transfer_syntax_uid": _TEXT,
+    "sop_class_uid": _TEXT,
+    "study_instance_uid": _TEXT,
+    "series_instance_uid": _TEXT,
+    "sop_instance_uid": _TEXT,
+    "element_count": pa.int32(),
+    "is_series_representative": pa.bool_(),
+    "full_header_kept": pa.bool_(),
+}
+_ELEMENT_TYPES = {
+    "file_id": pa.int64(),
+    "study_instance_uid": _TEXT,
+    "series_instance_uid": _TEXT,
+    "sop_instance_uid": _TEXT,
+    "sequence_path": _TEXT,
+    "tag": _TEXT,
+    "keyword": _TEXT,
+    "vr": _TEXT,
+    "value_index": pa.int32(),
+    "value_text": _TEXT,
+    "instance_level": pa.bool_(),
+}

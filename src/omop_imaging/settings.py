@@ -1,0 +1,43 @@
+"""Where things are: the DuckDB file, the dbt project, the sample data; one place for each."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_DUCKDB = "data/omop_imaging.duckdb"
+TARGETS = ("duckdb", "postgres")
+
+
+def duckdb_path(explicit: str | None = None) -> str:
+    """--db, else OMOP_IMAGING_DUCKDB, else data/omop_imaging.duckdb (relative to the working dir)."""
+    path = Path(explicit or os.environ.get("OMOP_IMAGING_DUCKDB") or DEFAULT_DUCKDB)
+    return str(path.expanduser().resolve())
+
+
+def project_dir() -> Path:
+    """The dbt project: OMOP_IMAGING_PROJECT_DIR, else the checkout this package was installed from."""
+    explicit = os.environ.get("OMOP_IMAGING_PROJECT_DIR")
+    if explicit:
+        return Path(explicit).resolve()
+    for candidate in [Path(__file__).resolve().parents[2], Path.cwd()]:
+        if (candidate / "dbt_project.yml").is_file():
+            return candidate
+    raise SystemExit(
+        "omop-imaging: cannot find the dbt project (dbt_project.yml); "
+        "set OMOP_IMAGING_PROJECT_DIR to the omop-imaging checkout"
+    )
+
+
+def sample_dicom_folders() -> list[str]:
+    """Folders of real DICOM files shipped by pydicom and the pydicom-data package."""
+    import pydicom.data
+
+    folders = [Path(pydicom.data.__file__).parent / "test_files"]
+    try:
+        import data_store  # the import name of the pydicom-data package
+
+        folders.append(Path(data_store.__file__).parent / "data")
+    except ImportError:
+        pass
+    return [str(folder) for folder in folders if folder.is_dir()]

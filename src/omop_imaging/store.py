@@ -1,0 +1,247 @@
+"""The staging store: the raw tables in DuckDB or PostgreSQL, written in transactional batches.
+
+Both engines get the same tables (staging_schema.py) and the same operations; only the bulk
+load differs (DuckDB reads the Arrow batch directly, PostgreSQL takes it through COPY).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from .staging_schema import (
+    ELEMENT_COLUMN_NAMES,
+    ELEMENT_TABLE,
+    FILE_COLUMN_NAMES,
+    FILE_TABLE,
+    create_statements,
+)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    file_id: int
+    file_size: int
+    file_mtime_ns: int
+    status: str
+    series_instance_uid: str | None
+    is_series_representative: bool
+    full_header_kept: bool
+
+
+@dataclass(frozen=True)
+class InstanceRef:
+    """One harvested instance of a series; the smallest (sop_instance_uid, file_path) represents it."""
+
+    file_id: int
+    sop_instance_uid: str
+    file_path: str
+    full_header_kept: bool
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        return (self.sop_instance_uid, self.file_path)
+
+
+@dataclass
+class Batch:
+    """What one transaction writes: rows for new or changed files, and representative changes."""
+
+    replaced_file_ids: list[int]  # files already stored whose content changed: old rows go
+    demoted_file_ids: list[int]  # old representatives that lose their full header
+    promoted_file_ids: list[int]  # stored instances that become representatives
+    files: pa.Table
+    elements: pa.Table
+
+
+class StagingStore:
+    """Engine-neutral SQL; subclasses supply the connection and the bulk load."""
+
+    placeholder = "?"
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    # -- set-up ---------------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        cursor = self.connection.cursor()
+        for statement in create_statements():
+            cursor.execute(statement)
+        self._create_indexes(cursor)
+        self.connection.commit()
+
+    def _create_indexes(self, cursor) -> None:
+        """Indexes that keep per-batch look-ups fast; none on DuckDB, where they slow bulk loads."""
+
+    # -- look-ups -------------------------------------------------------------------------------
+    def stored_files(self, file_ids: list[int]) -> dict[int, StoredFile]:
+        if not file_ids:
+            return {}
+        rows = self._query(
+            "select file_id, file_size, file_mtime_ns, status, series_instance_uid, "
+            f"is_series_representative, full_header_kept from {FILE_TABLE} "
+            f"where file_id in ({self._placeholders(file_ids)})",
+            file_ids,
+        )
+        return {row[0]: StoredFile(*row) for row in rows}
+
+    def representatives(self, series_uids: list[str]) -> dict[str, InstanceRef]:
+        if not series_uids:
+            return {}
+        rows = self._query(
+            "select series_instance_uid, file_id, sop_instance_uid, file_path, full_header_kept "
+            f"from {FILE_TABLE} where is_series_representative "
+            f"and series_instance_uid in ({self._placeholders(series_uids)})",
+            series_uids,
+        )
+        return {row[0]: InstanceRef(*row[1:]) for row in rows}
+
+    def smallest_instance(self, series_uid: str, excluding: list[int]) -> InstanceRef | None:
+        """The instance that should represent a series once the files in `excluding` are gone."""
+        exclusion = f"and file_id not in ({self._placeholders(excluding)})" if excluding else ""
+        rows = self._query(
+            "select file_id, sop_instance_uid, file_path, full_header_kept "
+            f"from {FILE_TABLE} where status = 'harvested' and series_instance_uid = {self.placeholder} "
+            f"{exclusion} order by sop_instance_uid, file_path limit 1",
+            [series_uid, *excluding],
+        )
+        return InstanceRef(*rows[0]) if rows else None
+
+    # -- writing --------------------------------------------------------------------------------
+    def write_batch(self, batch: Batch) -> None:
+        """One transaction: remove replaced files, demote old representatives, load the new rows."""
+        cursor = self.connection.cursor()
+        try:
+            if batch.replaced_file_ids:
+                ids = self._placeholders(batch.replaced_file_ids)
+                cursor.execute(
+                    f"delete from {ELEMENT_TABLE} where file_id in ({ids})", batch.replaced_file_ids
+                )
+                cursor.execute(
+                    f"delete from {FILE_TABLE} where file_id in ({ids})", batch.replaced_file_ids
+                )
+            if batch.demoted_file_ids:
+                ids = self._placeholders(batch.demoted_file_ids)
+                cursor.execute(
+                    f"delete from {ELEMENT_TABLE} where not instance_level and file_id in ({ids}) "
+                    f"and file_id in (select file_id from {FILE_TABLE} where not full_header_kept)",
+                    batch.demoted_file_ids,
+                )
+                cursor.execute(
+                    f"update {FILE_TABLE} set is_series_representative = false where file_id in ({ids})",
+                    batch.demoted_file_ids,
+                )
+            if batch.promoted_file_ids:
+                cursor.execute(
+                    f"update {FILE_TABLE} set is_series_representative = true "
+                    f"where file_id in ({self._placeholders(batch.promoted_file_ids)})",
+                    batch.promoted_file_ids,
+                )
+            self._bulk_insert(cursor, FILE_TABLE, FILE_COLUMN_NAMES, batch.files)
+            self._bulk_insert(cursor, ELEMENT_TABLE, ELEMENT_COLUMN_NAMES, batch.elements)
+            self.connection.commit()
+        except BaseException:
+            self.connection.rollback()
+            raise
+
+    def _bulk_insert(self, cursor, table: str, columns: list[str], rows: pa.Table) -> None:
+        raise NotImplementedError
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _placeholders(self, values: list) -> str:
+        return ", ".join([self.placeholder] * len(values))
+
+    def _query(self, sql: str, parameters: list) -> list[tuple]:
+        cursor = self.connection.cursor()
+        cursor.execute(sql, parameters)
+        return cursor.fetchall()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class DuckDBStore(StagingStore):
+    def __init__(self, database_path: str):
+        import duckdb
+
+        connection = duckdb.connect(database_path)
+        connection.execute("begin")  # DuckDB's Python API autocommits; keep explicit transactions
+        super().__init__(_DuckDBConnection(connection))
+
+    def _bulk_insert(self, cursor, table, columns, rows):
+        if rows.num_rows == 0:
+            return
+        duck = self.connection.raw
+        duck.register("omop_imaging_batch", rows)
+        try:
+            duck.execute(
+                f"insert into {table} ({', '.join(columns)}) select * from omop_imaging_batch"
+            )
+        finally:
+            duck.unregister("omop_imaging_batch")
+
+
+class _DuckDBConnection:
+    """DuckDB's connection shaped like a DB-API connection with explicit transactions."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def cursor(self):
+        return self.raw
+
+    def commit(self):
+        self.raw.execute("commit")
+        self.raw.execute("begin")
+
+    def rollback(self):
+        self.raw.execute("rollback")
+        self.raw.execute("begin")
+
+    def close(self):
+        self.raw.execute("commit")
+        self.raw.close()
+
+
+class PostgresStore(StagingStore):
+    placeholder = "%s"
+
+    def __init__(self, dsn: str = ""):
+        import psycopg2
+
+        # An empty DSN lets libpq read PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD.
+        super().__init__(psycopg2.connect(dsn))
+
+    def _create_indexes(self, cursor) -> None:
+        cursor.execute(
+            f"create index if not exists header_element_file_id on {ELEMENT_TABLE} (file_id)"
+        )
+        cursor.execute(
+            "create index if not exists harvested_file_series "
+            f"on {FILE_TABLE} (series_instance_uid, sop_instance_uid)"
+        )
+
+    def _bulk_insert(self, cursor, table, columns, rows):
+        if rows.num_rows == 0:
+            return
+        buffer = io.BytesIO()
+        # Arrow quotes every string and leaves NULL unquoted: exactly PostgreSQL's CSV convention.
+        pa_csv.write_csv(rows, buffer, pa_csv.WriteOptions(include_header=False))
+        buffer.seek(0)
+        cursor.copy_expert(
+            f"copy {table} ({', '.join(columns)}) from stdin with (format csv)", buffer
+        )
+
+
+def open_store(target: str, duckdb_path: str | None = None) -> StagingStore:
+    if target == "postgres":
+        store: StagingStore = PostgresStore()
+    elif target == "duckdb":
+        store = DuckDBStore(duckdb_path or "data/omop_imaging.duckdb")
+    else:
+        raise ValueError(f"unknown target {target!r}: use 'duckdb' or 'postgres'")
+    store.ensure_schema()
+    return store

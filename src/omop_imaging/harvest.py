@@ -278,17 +278,15 @@ def _select(rows: ElementRows, indexes: list[int]) -> ElementRows:
 def _file_table(results, representatives: set[int], full_headers: bool) -> pa.Table:
     columns: dict[str, list] = {name: [] for name in FILE_COLUMN_NAMES}
     for record, _rows in results:
-        values = vars(record)
+        harvested = record.status == "harvested"
+        derived = {
+            "is_series_representative": record.file_id in representatives,
+            "full_header_kept": harvested and (full_headers or record.file_id in representatives),
+            "harvested_with_full_headers": harvested and full_headers,
+        }
+        values = vars(record) | derived
         for name in FILE_COLUMN_NAMES:
-            if name == "is_series_representative":
-                columns[name].append(record.file_id in representatives)
-            elif name == "full_header_kept":
-                columns[name].append(
-                    record.status == "harvested"
-                    and (full_headers or record.file_id in representatives)
-                )
-            else:
-                columns[name].append(values[name])
+            columns[name].append(values[name])
     return _arrow_table(columns, _FILE_TYPES)
 
 
@@ -333,6 +331,7 @@ _FILE_TYPES = {
     "element_count": pa.int32(),
     "is_series_representative": pa.bool_(),
     "full_header_kept": pa.bool_(),
+    "harvested_with_full_headers": pa.bool_(),
 }
 _ELEMENT_TYPES = {
     "file_id": pa.int64(),

@@ -22,6 +22,7 @@ FILE_COLUMNS: list[tuple[str, str]] = [
     ("element_count", "integer"),
     ("is_series_representative", "boolean not null"),
     ("full_header_kept", "boolean not null"),
+    ("harvested_with_full_headers", "boolean not null"),
 ]
 
 ELEMENT_COLUMNS: list[tuple[str, str]] = [

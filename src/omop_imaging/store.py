@@ -127,16 +127,17 @@ class StagingStore:
                 ids = self._placeholders(batch.demoted_file_ids)
                 cursor.execute(
                     f"delete from {ELEMENT_TABLE} where not instance_level and file_id in ({ids}) "
-                    f"and file_id in (select file_id from {FILE_TABLE} where not full_header_kept)",
+                    f"and file_id in (select file_id from {FILE_TABLE} where not harvested_with_full_headers)",
                     batch.demoted_file_ids,
                 )
                 cursor.execute(
-                    f"update {FILE_TABLE} set is_series_representative = false where file_id in ({ids})",
+                    f"update {FILE_TABLE} set is_series_representative = false, "
+                    f"full_header_kept = harvested_with_full_headers where file_id in ({ids})",
                     batch.demoted_file_ids,
                 )
             if batch.promoted_file_ids:
                 cursor.execute(
-                    f"update {FILE_TABLE} set is_series_representative = true "
+                    f"update {FILE_TABLE} set is_series_representative = true, full_header_kept = true "
                     f"where file_id in ({self._placeholders(batch.promoted_file_ids)})",
                     batch.promoted_file_ids,
                 )

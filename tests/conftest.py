@@ -1,0 +1,92 @@
+"""Shared fixtures: the real sample DICOM folders, a DuckDB file, a fresh PostgreSQL database.
+
+PostgreSQL tests are required in CI (CI=true or OMOP_IMAGING_REQUIRE_POSTGRES=1): a missing
+server fails them there. Elsewhere, with no server answering, they are skipped with a message.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from omop_imaging.settings import sample_dicom_folders
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def postgres_required() -> bool:
+    return (
+        os.environ.get("CI", "").lower() == "true"
+        or os.environ.get("OMOP_IMAGING_REQUIRE_POSTGRES") == "1"
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_folders() -> list[str]:
+    folders = sample_dicom_folders()
+    assert len(folders) == 2, "pydicom's test files and the pydicom-data package are both needed"
+    return folders
+
+
+@pytest.fixture(scope="session")
+def pydicom_test_files(sample_folders) -> Path:
+    return Path(sample_folders[0])
+
+
+@pytest.fixture
+def duckdb_file(tmp_path) -> str:
+    return str(tmp_path / "omop_imaging.duckdb")
+
+
+@pytest.fixture
+def dicom_copy(tmp_path, pydicom_test_files):
+    """Copy named real files into a fresh folder (tests change copies, never the originals)."""
+
+    def copy(*names: str, folder: str = "input") -> Path:
+        target = tmp_path / folder
+        target.mkdir(exist_ok=True)
+        for name in names:
+            shutil.copy(pydicom_test_files / name, target / Path(name).name)
+        return target
+
+    return copy
+
+
+def _postgres_admin_connection():
+    import psycopg2
+
+    try:
+        connection = psycopg2.connect(dbname="postgres", connect_timeout=5)
+    except psycopg2.OperationalError as error:
+        message = f"no PostgreSQL server answers (PGHOST={os.environ.get('PGHOST', '')!r}): {error}"
+        if postgres_required():
+            pytest.fail(f"PostgreSQL tests are required here: {message}")
+        pytest.skip(message)
+    connection.autocommit = True
+    return connection
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _libpq_defaults():
+    """The tests talk to the local server unless PG* variables say otherwise."""
+    os.environ.setdefault("PGHOST", "127.0.0.1")
+    os.environ.setdefault("PGPORT", "5432")
+    yield
+
+
+@pytest.fixture
+def postgres_database(monkeypatch):
+    """A new empty database for one test; PGDATABASE points at it, and it is dropped afterwards."""
+    admin = _postgres_admin_connection()
+    name = f"omop_imaging_test_{uuid.uuid4().hex[:12]}"
+    admin.cursor().execute(f"create database {name}")
+    monkeypatch.setenv("PGDATABASE", name)
+    try:
+        yield name
+    finally:
+        admin.cursor().execute(f"drop database if exists {name} with (force)")
+        admin.close()

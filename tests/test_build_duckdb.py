@@ -1,0 +1,75 @@
+"""The dbt project builds on DuckDB over real harvested files, malformed values included."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from build_helpers import omop_imaging
+from dicom_files import write_with_raw_values
+
+
+@pytest.fixture(scope="module")
+def built_duckdb(tmp_path_factory, sample_folders, pydicom_test_files):
+    folder = tmp_path_factory.mktemp("malformed_values")
+    write_with_raw_values(
+        pydicom_test_files / "CT_small.dcm",
+        folder / "bad_values.dcm",
+        StudyDate="20231301",
+        SliceThickness="abc",
+        StudyTime="251000",
+        SOPInstanceUID="1.2.826.0.1.3680043.8.498.1",
+    )
+    database = str(tmp_path_factory.mktemp("duckdb") / "build.duckdb")
+    omop_imaging("harvest", *sample_folders, str(folder), "--db", database, "--no-progress")
+    omop_imaging("build", "--db", database)
+    return database
+
+
+def scalar(database, sql):
+    with duckdb.connect(database, read_only=True) as connection:
+        return connection.execute(sql).fetchone()[0]
+
+
+def test_malformed_values_become_null_not_a_failed_build(built_duckdb):
+    row = """
+        select value_text, value_number, value_date, value_time from cdm.stg_dicom__elements
+        where sop_instance_uid = '1.2.826.0.1.3680043.8.498.1' and tag = '{tag}'
+    """
+    with duckdb.connect(built_duckdb, read_only=True) as connection:
+        assert connection.execute(row.format(tag="00080020")).fetchone()[:3] == (
+            "20231301",
+            None,
+            None,
+        )
+        assert connection.execute(row.format(tag="00180050")).fetchone()[:2] == ("abc", None)
+        assert connection.execute(row.format(tag="00080030")).fetchone()[3] is None
+
+
+def test_valid_values_are_typed(built_duckdb):
+    import datetime
+
+    with duckdb.connect(built_duckdb, read_only=True) as connection:
+        dates = connection.execute(
+            "select distinct value_date from cdm.stg_dicom__elements where vr = 'DA' and value_text = '20040119'"
+        ).fetchall()
+        thickness = connection.execute(
+            "select value_number from cdm.stg_dicom__elements e join cdm.stg_dicom__files f using (file_id) "
+            "where f.file_path like '%/CT_small.dcm' and e.tag = '00180050'"
+        ).fetchall()
+        times = connection.execute(
+            "select distinct value_time from cdm.stg_dicom__elements where vr = 'TM' and value_text = '145628.350000'"
+        ).fetchall()
+    assert dates == [(datetime.date(2004, 1, 19),)]
+    assert thickness == [(5.0,)]
+    assert times == [(datetime.time(14, 56, 28, 350000),)]
+    share_parsed = scalar(
+        built_duckdb,
+        "select avg(case when value_number is not null then 1.0 else 0 end) from cdm.stg_dicom__elements "
+        "where vr in ('US', 'UL', 'FD', 'FL') and value_text is not null",
+    )
+    assert share_parsed == 1.0
+
+
+def test_counts_command_lists_staging_and_built_tables(built_duckdb):
+    output = omop_imaging("counts", "--db", built_duckdb).stdout
+    assert "dicom_raw.harvested_file" in output and "dicom_raw.header_element" in output

@@ -1,0 +1,242 @@
+"""Harvesting real folders into DuckDB: accounting, idempotence, change detection, determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import duckdb
+import pytest
+from dicom_files import bump_mtime, count_files, write_with_raw_values
+
+from omop_imaging.harvest import HarvestOptions, harvest
+from omop_imaging.store import open_store
+
+ELEMENT_CONTENT = (
+    "select file_id, sequence_path, tag, value_index, value_text, instance_level "
+    "from dicom_raw.header_element order by all"
+)
+FILE_CONTENT = "select * exclude (harvested_at) from dicom_raw.harvested_file order by file_id"
+
+
+def run_harvest(paths, database, **options):
+    store = open_store("duckdb", database)
+    try:
+        return harvest(paths, store, HarvestOptions(progress=False, **options))
+    finally:
+        store.close()
+
+
+def fetch(database, sql):
+    with duckdb.connect(database, read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_every_file_is_accounted_for(sample_folders, duckdb_file):
+    summary = run_harvest(sample_folders, duckdb_file, workers=2)
+
+    assert summary.files_seen == count_files(sample_folders)
+    assert summary.harvested + summary.rejected == summary.files_seen
+    assert summary.harvested > 150 and summary.elements > 5000
+    stored = dict(
+        fetch(duckdb_file, "select status, count(*) from dicom_raw.harvested_file group by status")
+    )
+    assert stored == {"harvested": summary.harvested, "rejected": summary.rejected}
+
+    rejected = {
+        os.path.basename(path): category for path, category, _reason in summary.rejected_files
+    }
+    # pydicom's deliberately malformed or non-image files, each with its own reason.
+    assert rejected["no_meta.dcm"] == "not_dicom"
+    assert rejected["DICOMDIR"] == "dicomdir"
+    assert rejected["README.txt"] == "not_dicom"
+    assert rejected["nested_priv_SQ.dcm"] == "missing_uid"
+    assert all(reason for _path, _category, reason in summary.rejected_files)
+
+    # One representative per series, and every harvested instance has its instance-level rows.
+    per_series = fetch(
+        duckdb_file,
+        "select series_instance_uid, sum(case when is_series_representative then 1 else 0 end) "
+        "from dicom_raw.harvested_file where status = 'harvested' group by 1",
+    )
+    assert per_series and all(count == 1 for _series, count in per_series)
+    without_rows = fetch(
+        duckdb_file,
+        "select count(*) from dicom_raw.harvested_file f where status = 'harvested' and not exists "
+        "(select 1 from dicom_raw.header_element e where e.file_id = f.file_id and e.tag = '00080018')",
+    )
+    assert without_rows == [(0,)]
+
+
+def test_series_keep_one_full_header_unless_asked_for_all(sample_folders, tmp_path):
+    default = run_harvest(sample_folders, str(tmp_path / "default.duckdb"), workers=1)
+    full = run_harvest(sample_folders, str(tmp_path / "full.duckdb"), workers=1, full_headers=True)
+    assert full.elements > default.elements
+    # Non-representative instances keep only instance-level rows by default.
+    leftovers = fetch(
+        str(tmp_path / "default.duckdb"),
+        "select count(*) from dicom_raw.header_element e join dicom_raw.harvested_file f using (file_id) "
+        "where not f.is_series_representative and not e.instance_level",
+    )
+    assert leftovers == [(0,)]
+    assert fetch(
+        str(tmp_path / "full.duckdb"),
+        "select bool_and(full_header_kept) from dicom_raw.harvested_file where status = 'harvested'",
+    ) == [(True,)]
+
+
+def test_reharvest_adds_nothing_and_reads_nothing(sample_folders, duckdb_file):
+    first = run_harvest(sample_folders, duckdb_file, workers=2)
+    before = fetch(duckdb_file, ELEMENT_CONTENT)
+    second = run_harvest(sample_folders, duckdb_file, workers=2)
+
+    assert second.unchanged == second.files_seen == first.files_seen
+    assert (second.harvested, second.rejected, second.elements) == (
+        first.harvested,
+        first.rejected,
+        0,
+    )
+    assert fetch(duckdb_file, ELEMENT_CONTENT) == before
+
+
+def test_changed_file_replaces_its_rows(dicom_copy, duckdb_file):
+    folder = dicom_copy("CT_small.dcm", "MR_small.dcm")
+    run_harvest([str(folder)], duckdb_file, workers=1)
+    rows_before = fetch(duckdb_file, "select count(*) from dicom_raw.header_element")
+
+    write_with_raw_values(folder / "CT_small.dcm", folder / "CT_small.dcm", SliceThickness="2.5")
+    bump_mtime(folder / "CT_small.dcm")
+    summary = run_harvest([str(folder)], duckdb_file, workers=1)
+
+    assert (summary.unchanged, summary.harvested) == (1, 2)
+    assert fetch(duckdb_file, "select count(*) from dicom_raw.header_element") == rows_before
+    assert fetch(
+        duckdb_file,
+        "select value_text from dicom_raw.header_element where tag = '00180050' and value_text = '2.5'",
+    ) == [("2.5",)]
+
+
+def test_content_does_not_depend_on_order_or_on_how_runs_are_split(pydicom_test_files, tmp_path):
+    # Several instances of one series: MR_small and its re-encodings share series UIDs.
+    # Copies with their own SOP Instance UIDs; the smallest lands in the run that comes second, so
+    # that run must demote the first run's representative.
+    folder_a, folder_b = tmp_path / "a", tmp_path / "b"
+    folder_a.mkdir()
+    folder_b.mkdir()
+    source = pydicom_test_files / "MR_small.dcm"
+    for index in range(6):
+        folder = folder_b if index in (0, 3) else folder_a
+        write_with_raw_values(
+            source, folder / f"IM{index}", SOPInstanceUID=f"1.2.826.0.1.3680043.8.498.10{index}"
+        )
+
+    one_run = str(tmp_path / "one.duckdb")
+    run_harvest([str(folder_a), str(folder_b)], one_run, workers=2)
+    split_runs = str(tmp_path / "split.duckdb")
+    run_harvest([str(folder_a)], split_runs, workers=1)  # the other half first
+    run_harvest([str(folder_b)], split_runs, workers=1, batch_files=1)
+
+    representative = "select file_path from dicom_raw.harvested_file where is_series_representative"
+    assert fetch(split_runs, representative) == [(str(folder_b / "IM0"),)]
+    assert fetch(one_run, ELEMENT_CONTENT) == fetch(split_runs, ELEMENT_CONTENT)
+    assert fetch(one_run, FILE_CONTENT) == fetch(split_runs, FILE_CONTENT)
+
+
+def test_cli_json_summary_and_exit_code(dicom_copy, duckdb_file):
+    folder = dicom_copy("CT_small.dcm", "README.txt", "no_meta.dcm")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "omop_imaging.cli",
+            "harvest",
+            str(folder),
+            "--db",
+            duckdb_file,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    summary = json.loads(completed.stdout)
+    assert (summary["files_seen"], summary["harvested"], summary["rejected"]) == (3, 1, 2)
+    assert summary["rejected_by_reason"]["not_dicom"]["count"] == 2
+    assert {
+        os.path.basename(entry["path"])
+        for entry in summary["rejected_by_reason"]["not_dicom"]["files"]
+    } == {
+        "README.txt",
+        "no_meta.dcm",
+    }
+
+
+def test_cli_summary_line(dicom_copy, duckdb_file):
+    folder = dicom_copy("CT_small.dcm", "README.txt")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "omop_imaging.cli",
+            "harvest",
+            str(folder),
+            "--db",
+            duckdb_file,
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0
+    assert completed.stdout.startswith("harvest: 2 files seen, 1 harvested, 1 rejected")
+    assert "README.txt: [not_dicom]" in completed.stderr
+
+
+@pytest.mark.parametrize("command", ["harvest", "build", "dbt", "demo", "counts"])
+def test_help_explains_every_command(command):
+    top = subprocess.run(
+        [sys.executable, "-m", "omop_imaging.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert command in top.stdout
+    sub = subprocess.run(
+        [sys.executable, "-m", "omop_imaging.cli", command, "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "usage: omop-imaging " + command in sub.stdout
+
+
+def test_representative_changed_on_disk_hands_over_to_the_next_instance(
+    pydicom_test_files, tmp_path
+):
+    folder = tmp_path / "series"
+    folder.mkdir()
+    source = pydicom_test_files / "MR_small.dcm"
+    for index in range(3):
+        write_with_raw_values(
+            source, folder / f"IM{index}", SOPInstanceUID=f"1.2.826.0.1.3680043.8.498.20{index}"
+        )
+    incremental = str(tmp_path / "incremental.duckdb")
+    run_harvest([str(folder)], incremental, workers=1)
+
+    # The representative (smallest UID) now carries the largest UID: IM1 must take over, re-read.
+    write_with_raw_values(
+        folder / "IM0", folder / "IM0", SOPInstanceUID="1.2.826.0.1.3680043.8.498.209"
+    )
+    bump_mtime(folder / "IM0")
+    run_harvest([str(folder)], incremental, workers=1)
+
+    fresh = str(tmp_path / "fresh.duckdb")
+    run_harvest([str(folder)], fresh, workers=1)
+    representative = "select file_path from dicom_raw.harvested_file where is_series_representative"
+    assert fetch(incremental, representative) == [(str(folder / "IM1"),)]
+    assert fetch(incremental, ELEMENT_CONTENT) == fetch(fresh, ELEMENT_CONTENT)
+    assert fetch(incremental, FILE_CONTENT) == fetch(fresh, FILE_CONTENT)

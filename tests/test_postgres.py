@@ -1,0 +1,86 @@
+"""PostgreSQL, the production target: the same harvest and the same dbt build as on DuckDB."""
+
+from __future__ import annotations
+
+import duckdb
+import psycopg2
+import pytest
+from build_helpers import omop_imaging
+
+from omop_imaging.harvest import HarvestOptions, harvest
+from omop_imaging.store import open_store
+
+pytestmark = pytest.mark.postgres
+
+FILES = (
+    "select file_id, file_path, file_size, status, reject_category, sop_instance_uid, "
+    "is_series_representative, full_header_kept from dicom_raw.harvested_file order by file_id"
+)
+ELEMENTS = (
+    "select file_id, sequence_path, tag, value_index, value_text, instance_level "
+    "from dicom_raw.header_element order by file_id, sequence_path, tag, value_index"
+)
+
+
+def postgres_rows(sql):
+    with psycopg2.connect("") as connection, connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def test_harvest_into_postgres_equals_duckdb(postgres_database, sample_folders, duckdb_file):
+    for target in ("postgres", "duckdb"):
+        store = open_store(target, duckdb_file)
+        try:
+            summary = harvest(
+                sample_folders, store, HarvestOptions(progress=False, workers=2, batch_files=50)
+            )
+        finally:
+            store.close()
+        assert summary.harvested + summary.rejected == summary.files_seen
+
+    with duckdb.connect(duckdb_file, read_only=True) as connection:
+        duck_files = connection.execute(FILES).fetchall()
+        duck_elements = connection.execute(ELEMENTS).fetchall()
+    assert postgres_rows(FILES) == duck_files
+    assert len(postgres_rows(ELEMENTS)) == len(duck_elements)
+    # Same values, including text with quotes, backslashes and non-ASCII characters (COPY escaping).
+    assert sorted(postgres_rows(ELEMENTS), key=repr) == sorted(duck_elements, key=repr)
+
+
+def test_reharvest_into_postgres_adds_nothing(postgres_database, sample_folders):
+    store = open_store("postgres")
+    try:
+        first = harvest(sample_folders[:1], store, HarvestOptions(progress=False, workers=1))
+        again = harvest(sample_folders[:1], store, HarvestOptions(progress=False, workers=1))
+    finally:
+        store.close()
+    assert again.unchanged == first.files_seen and again.elements == 0
+    assert postgres_rows("select count(*) from dicom_raw.header_element") == [(first.elements,)]
+
+
+def test_dbt_build_on_postgres(postgres_database, sample_folders, pydicom_test_files, tmp_path):
+    from dicom_files import write_with_raw_values
+
+    write_with_raw_values(
+        pydicom_test_files / "CT_small.dcm",
+        tmp_path / "bad_values.dcm",
+        StudyDate="20230230",
+        SliceThickness="abc",
+        SOPInstanceUID="1.2.826.0.1.3680043.8.498.2",
+    )
+    omop_imaging("harvest", *sample_folders, str(tmp_path), "--target", "postgres", "--no-progress")
+    omop_imaging("build", "--target", "postgres")
+
+    typed = postgres_rows(
+        "select tag, value_text, value_number, value_date from cdm.stg_dicom__elements "
+        "where sop_instance_uid = '1.2.826.0.1.3680043.8.498.2' and tag in ('00080020', '00180050', '00280010') "
+        "order by tag"
+    )
+    assert typed == [
+        ("00080020", "20230230", None, None),
+        ("00180050", "abc", None, None),
+        ("00280010", "128", 128.0, None),
+    ]
+    output = omop_imaging("counts", "--target", "postgres").stdout
+    assert "dicom_raw.header_element" in output

@@ -28,7 +28,7 @@ test: install lint
 lint: install
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
-	$(BIN)/sqlfluff lint --processes 2 models macros analyses tests/dbt
+	$(BIN)/sqlfluff lint --processes 2 $(wildcard models macros analyses tests/dbt)
 
 ## Browse the lineage graph of the dbt project (after `make demo`).
 docs: install

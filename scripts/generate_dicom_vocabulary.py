@@ -443,6 +443,15 @@ def load_pinned_sources() -> SourceEntries:
         )
         for mask, entry in RepeatersDictionary.items()
     ]
+    # The dicom-standard package's PS3.6 list (an older edition) has a few tags pydicom lacks.
+    known = {attr.code for attr in attributes}
+    for entry in json.loads(_dicom_standard_file("attributes.json").read_text()):
+        code = entry["id"].upper().replace("X", "x")
+        if code not in known and entry.get("name"):
+            retired = entry.get("retired") == "Y"
+            attributes.append(
+                Attribute(code, entry["name"], entry.get("keyword") or "", "", retired)
+            )
 
     # DCM codes: one concept per code value; a code listed under two keywords keeps the meaning
     # of the first keyword in sorted order and the union of their context groups.

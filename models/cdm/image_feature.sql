@@ -1,0 +1,31 @@
+{#- MI-CDM IMAGE_FEATURE: one row per MEASUREMENT row of a header value, pointing at it
+    (image_feature_event_field_concept_id = the CDM field concept of measurement.measurement_id). -#}
+
+with
+
+measurements as (
+
+    select * from {{ ref('int_dicom__measurements') }}
+
+),
+
+final as (
+
+    select
+        {{ stable_id("'image_feature|' || " ~ dbt.cast('header_value_id', dbt.type_string())) }} as image_feature_id,
+        person_id,
+        image_occurrence_id,
+        {{ var('measurement_id_field_concept_id') }} as image_feature_event_field_concept_id,
+        measurement_id as image_feature_event_id,
+        measurement_concept_id as image_feature_concept_id,
+        {{ var('ehr_type_concept_id') }} as image_feature_type_concept_id,
+        0 as image_finding_concept_id,
+        cast(null as {{ dbt.type_bigint() }}) as image_finding_id,
+        anatomic_site_concept_id,
+        cast(null as varchar(100)) as alg_system,
+        cast(null as {{ dbt.type_timestamp() }}) as alg_datetime
+    from measurements
+
+)
+
+select * from final

@@ -1,0 +1,54 @@
+{#- MI-CDM IMAGE_OCCURRENCE: one row per DICOM series. -#}
+
+{%- set base_url = var('dicomweb_base_url') | trim('/') -%}
+
+with
+
+series as (
+
+    select * from {{ ref('int_dicom__series') }}
+
+),
+
+series_concepts as (
+
+    select * from {{ ref('int_dicom__series_concepts') }}
+
+),
+
+patients as (
+
+    select * from {{ ref('int_dicom__patients') }}
+
+),
+
+final as (
+
+    select
+        {{ stable_id("'series|' || series.series_instance_uid") }} as image_occurrence_id,
+        patients.person_id,
+        {{ stable_id("'study|' || series.study_instance_uid") }} as procedure_occurrence_id,
+        cast(null as {{ dbt.type_bigint() }}) as visit_occurrence_id,
+        series_concepts.anatomic_site_concept_id,
+        {% if base_url -%}
+            cast(
+                '{{ base_url }}/studies/' || series.study_instance_uid || '/series/' || series.series_instance_uid
+                as {{ dbt.type_string() }}
+            )
+        {%- else -%}
+            cast(null as {{ dbt.type_string() }})
+        {%- endif %} as wadors_uri,
+        series.local_path,
+        series.series_effective_date as image_occurrence_date,
+        series.study_instance_uid as image_study_uid,
+        series.series_instance_uid as image_series_uid,
+        series_concepts.modality_concept_id
+    from series
+    inner join series_concepts
+        on series.series_instance_uid = series_concepts.series_instance_uid
+    inner join patients
+        on series.patient_key = patients.patient_key
+
+)
+
+select * from final

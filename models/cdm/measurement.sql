@@ -1,0 +1,41 @@
+{#- OMOP MEASUREMENT: one row per kept header value of a series (see int_dicom__measurements). -#}
+
+with
+
+measurements as (
+
+    select * from {{ ref('int_dicom__measurements') }}
+
+),
+
+final as (
+
+    select
+        measurement_id,
+        person_id,
+        measurement_concept_id,
+        measurement_date,
+        measurement_datetime,
+        measurement_time,
+        measurement_type_concept_id,
+        operator_concept_id,
+        value_as_number,
+        value_as_concept_id,
+        unit_concept_id,
+        range_low,
+        range_high,
+        provider_id,
+        visit_occurrence_id,
+        visit_detail_id,
+        measurement_source_value,
+        measurement_source_concept_id,
+        unit_source_value,
+        unit_source_concept_id,
+        value_source_value,
+        measurement_event_id,
+        meas_event_field_concept_id
+    from measurements
+
+)
+
+select * from final

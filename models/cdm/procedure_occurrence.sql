@@ -1,0 +1,64 @@
+{#- OMOP PROCEDURE_OCCURRENCE: one row per imaging study. procedure_concept_id is 0 until a
+    procedure mapping exists for the study's modality and body part; the modality is the source. -#}
+
+with
+
+studies as (
+
+    select * from {{ ref('int_dicom__studies') }}
+
+),
+
+patients as (
+
+    select * from {{ ref('int_dicom__patients') }}
+
+),
+
+first_series_concepts as (
+
+    select
+        series.study_instance_uid,
+        min(series_concepts.modality_concept_id) as modality_concept_id
+    from {{ ref('int_dicom__series') }} as series
+    inner join {{ ref('int_dicom__series_concepts') }} as series_concepts
+        on series.series_instance_uid = series_concepts.series_instance_uid
+    group by series.study_instance_uid
+
+),
+
+final as (
+
+    select
+        {{ stable_id("'study|' || studies.study_instance_uid") }} as procedure_occurrence_id,
+        patients.person_id,
+        0 as procedure_concept_id,
+        studies.study_effective_date as procedure_date,
+        studies.study_effective_date + coalesce(studies.study_time, cast('00:00:00' as time)) as procedure_datetime,
+        cast(null as date) as procedure_end_date,
+        cast(null as {{ dbt.type_timestamp() }}) as procedure_end_datetime,
+        {{ var('ehr_type_concept_id') }} as procedure_type_concept_id,
+        0 as modifier_concept_id,
+        cast(null as integer) as quantity,
+        cast(null as integer) as provider_id,
+        cast(null as {{ dbt.type_bigint() }}) as visit_occurrence_id,
+        cast(null as {{ dbt.type_bigint() }}) as visit_detail_id,
+        cast(
+            {{ dbt.concat([
+                "coalesce(studies.first_modality, '')",
+                "' '",
+                "coalesce(studies.first_body_part_examined, '')",
+            ]) }}
+            as varchar(50)
+        ) as procedure_source_value,
+        coalesce(first_series_concepts.modality_concept_id, 0) as procedure_source_concept_id,
+        cast(null as varchar(50)) as modifier_source_value
+    from studies
+    inner join patients
+        on studies.patient_key = patients.patient_key
+    left join first_series_concepts
+        on studies.study_instance_uid = first_series_concepts.study_instance_uid
+
+)
+
+select * from final

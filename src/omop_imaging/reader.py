@@ -13,12 +13,18 @@ import warnings
 from dataclasses import dataclass, field
 
 import pydicom
-from pydicom.datadict import dictionary_VR, keyword_for_tag
+import pydicom.hooks
+from pydicom import config as pydicom_config
+from pydicom.charset import default_encoding
+from pydicom.datadict import dictionary_VR, keyword_for_tag, private_dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
+from pydicom.tag import _LUT_DESCRIPTOR_TAGS as LUT_DESCRIPTOR_TAGS
+from pydicom.valuerep import AMBIGUOUS_VR
+from pydicom.values import convert_value
 
 from .header_policy import (
     BINARY_VRS,
@@ -175,13 +181,13 @@ def _flatten(
     dataset: Dataset, record: FileRecord, rows: ElementRows, sequence_path: str, depth: int
 ) -> None:
     top_level = depth == 0
+    encoding = _UNKNOWN
     for tag in list(dataset.keys()):
-        if tag in NEVER_STORED_TAGS or tag.group == 0x0002 or tag == 0x7FE00010:
+        tag_hex, keyword, skip = _tag_info(tag)
+        if skip:
             continue
-        tag_hex = f"{int(tag):08X}"
         raw = dataset.get_item(tag)
         vr = _vr_of(raw, tag)
-        keyword = keyword_for_tag(tag) or None
         instance_level = top_level and tag in INSTANCE_LEVEL_TAGS
 
         if (
@@ -192,12 +198,21 @@ def _flatten(
             # Bulk data: record its presence, never read it.
             _add(rows, record, sequence_path, tag_hex, keyword, vr, 0, None, instance_level)
             continue
-        try:
-            element = dataset[tag]
-            vr = element.VR or vr
-            values = _values(element, vr)
-        except Exception:
-            values = [_raw_text(raw)]
+        converted = None
+        if isinstance(raw, RawDataElement):
+            if encoding is _UNKNOWN:
+                encoding = _dataset_encoding(dataset)
+            converted = _convert_raw(dataset, raw, tag, encoding)
+        if converted is not None:
+            vr = converted[0] or vr
+            values = _values(converted[1], vr)
+        else:
+            try:
+                element = dataset[tag]
+                vr = element.VR or vr
+                values = _values(element.value, vr)
+            except Exception:
+                values = [_raw_text(raw)]
 
         if vr == "SQ" and isinstance(values, Sequence):
             _add(
@@ -235,19 +250,120 @@ def _flatten(
             )
 
 
+_UNKNOWN = object()
+_LUT_DESCRIPTOR_TAGS = frozenset(int(tag) for tag in LUT_DESCRIPTOR_TAGS)
+# Per-tag look-ups, kept for the life of a worker; cleared when odd files bring too many tags.
+_CACHE_LIMIT = 100_000
+_TAG_INFO: dict[int, tuple[str, str | None, bool]] = {}
+
+
+def _tag_info(tag) -> tuple[str, str | None, bool]:
+    """(tag as 8 hex digits, keyword or None, never stored), looked up once per tag."""
+    number = int(tag)
+    info = _TAG_INFO.get(number)
+    if info is None:
+        if len(_TAG_INFO) > _CACHE_LIMIT:
+            _TAG_INFO.clear()
+        skip = number in NEVER_STORED_TAGS or number >> 16 == 0x0002 or number == 0x7FE00010
+        info = _TAG_INFO[number] = (f"{number:08X}", keyword_for_tag(number) or None, skip)
+    return info
+
+
+def _dataset_encoding(dataset: Dataset):
+    """The character sets pydicom decodes this data set's text with (as in Dataset.__getitem__),
+    or None when they cannot be told or pydicom's conversion is customised (then every element
+    takes pydicom's own path)."""
+    if not _standard_pydicom_conversion():
+        return None
+    try:
+        return dataset.original_character_set or dataset._character_set
+    except Exception:
+        return None
+
+
+def _convert_raw(dataset: Dataset, raw: RawDataElement, tag, encoding) -> tuple[str, object] | None:
+    """(VR, value) exactly as `dataset[tag]` would convert this raw element, without building a
+    DataElement and storing it back; None for the cases only `dataset[tag]` handles right
+    (sequences, ambiguous or replaced VRs, LUT descriptors, custom pydicom hooks, failures)."""
+    if (
+        encoding is None
+        or raw.value is None
+        or raw.length == 0xFFFFFFFF
+        or int(tag) in _LUT_DESCRIPTOR_TAGS
+    ):
+        return None
+    vr = raw.VR
+    if vr is None:  # implicit VR: as pydicom.hooks.raw_element_vr
+        vr = _public_vr(tag)
+        if vr is None:
+            if not tag.is_private:
+                return None  # group length or unknown public tag
+            vr = _private_vr(dataset, tag)  # 'UN' stays 'UN' for a private tag
+        elif vr == "UN":
+            return None
+    elif vr == "UN":
+        return None  # explicit UN: pydicom may replace it with the dictionary VR
+    if vr == "SQ" or vr in AMBIGUOUS_VR:
+        return None
+    if int(tag) == 0x00080005:
+        encoding = default_encoding
+    try:
+        return vr, convert_value(vr, raw, encoding)
+    except Exception:
+        return None
+
+
+_PUBLIC_VR: dict[int, str | None] = {}
+
+
+def _public_vr(tag) -> str | None:
+    number = int(tag)
+    if number not in _PUBLIC_VR:
+        if len(_PUBLIC_VR) > _CACHE_LIMIT:
+            _PUBLIC_VR.clear()
+        try:
+            _PUBLIC_VR[number] = dictionary_VR(number)
+        except KeyError:
+            _PUBLIC_VR[number] = None
+    return _PUBLIC_VR[number]
+
+
+def _private_vr(dataset: Dataset, tag) -> str:
+    """pydicom.hooks._private_vr_for_tag: the VR of a private tag from its private creator."""
+    if tag.is_private_creator:
+        return "LO"
+    if tag.element & 0xFF00:
+        private_creator = dataset.get(tag.group << 16 | (tag.element >> 8), "")
+        if private_creator:
+            try:
+                return private_dictionary_VR(tag, private_creator.value)
+            except KeyError:
+                pass
+    return "UN"
+
+
+def _standard_pydicom_conversion() -> bool:
+    """pydicom converts raw elements with its default hooks (nobody registered their own)."""
+    hooks = pydicom.hooks.hooks
+    return (
+        hooks.raw_element_vr is pydicom.hooks.raw_element_vr
+        and hooks.raw_element_value is pydicom.hooks.raw_element_value
+        and not hooks.raw_element_kwargs
+        and not pydicom_config.data_element_callback
+    )
+
+
 def _vr_of(raw: RawDataElement | DataElement, tag) -> str | None:
     vr = raw.VR
     if vr is None:
-        try:
-            vr = dictionary_VR(tag)
-        except KeyError:
+        vr = _public_vr(tag)
+        if vr is None:
             vr = "UN"
     return str(vr)[:2] if vr else None
 
 
-def _values(element: DataElement, vr: str) -> list[str | None] | Sequence:
-    """The element's values as text, one per value multiplicity (empty value: [None])."""
-    value = element.value
+def _values(value: object, vr: str) -> list[str | None] | Sequence:
+    """An element's value as text, one per value multiplicity (empty value: [None])."""
     if vr == "SQ":
         return value if isinstance(value, Sequence) else Sequence()
     if value is None or value == "" or value == b"":

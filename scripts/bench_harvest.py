@@ -16,8 +16,9 @@ memory is its own. Peak memory is the kernel's high-water mark of resident memor
 plans and loads every batch), and of each worker process, read by a thread that polls
 multiprocessing.active_children() every 50 ms (VmHWM only grows, so polling misses at most the
 last 50 ms of a worker's life). Not ``ru_maxrss``: on Linux it keeps the high-water mark of the
-forking parent across exec, so a spawned worker would report at least its parent's size. The harvest runs at two corpus sizes (N/2 and N files) to show that peak memory
-does not grow with the number of files. The page cache is warmed before any timing (every file
+forking parent across exec, so a spawned worker would report at least its parent's size. The
+harvest runs at two corpus sizes (N/2 and N files) to show that peak memory does not grow with
+the number of files. The page cache is warmed before any timing (every file
 is read once), so both sides read from memory, not from disk; the bare parse runs first.
 
 The corpus: realistic series written by medimages4tests from stored real scanner headers (a
@@ -38,7 +39,9 @@ constant and per-volume headers, with two changes made here:
   original UIDs.
 
 The corpus is written once into --corpus (default $TMPDIR/omop-imaging-bench-corpus, outside the
-repository) and reused; the first N files in sorted path order are used.
+repository) and reused. A run of N files uses the first N files in sorted path order, through a
+folder of hard links to them (views/files-N), and the harvest is given that folder, as on the
+command line: it walks the folder itself. The bare parse gets the same files as a list.
 
 Example:
 
@@ -81,9 +84,9 @@ COMPLETE_MARK = ".complete"
 
 
 # -- corpus -----------------------------------------------------------------------------------------
-def ensure_corpus(corpus: Path, files: int, full_pixels: bool) -> list[str]:
-    """Write copies of the series set until the corpus holds `files` files; return the first
-    `files` paths in sorted order."""
+def ensure_corpus(corpus: Path, files: int, full_pixels: bool) -> Path:
+    """Write copies of the series set until the corpus holds `files` files; return a folder that
+    holds the first `files` of them in sorted order (as hard links)."""
     corpus.mkdir(parents=True, exist_ok=True)
     settings = corpus / "corpus.json"
     wanted = {"full_pixels": full_pixels, "modules": SERIES_MODULES}
@@ -99,12 +102,36 @@ def ensure_corpus(corpus: Path, files: int, full_pixels: bool) -> list[str]:
         _write_copy(corpus / f"copy{copy_number:03d}", copy_number, full_pixels)
         copy_number += 1
         paths = _corpus_files(corpus)
-    return paths[:files]
+    return _view(corpus, paths[:files])
+
+
+def _view(corpus: Path, paths: list[str]) -> Path:
+    """A folder of hard links to `paths` (same relative layout): the harvest is given a folder,
+    as on the command line, and walks it itself."""
+    view = corpus / "views" / f"files-{len(paths)}"
+    complete = view.with_name(view.name + COMPLETE_MARK)
+    if complete.exists():
+        return view
+    if view.exists():
+        shutil.rmtree(view)
+    for path in paths:
+        link = view / Path(path).relative_to(corpus)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, link)
+        except OSError:
+            shutil.copy2(path, link)
+    complete.write_text(str(len(paths)))
+    return view
+
+
+def view_files(view: Path) -> list[str]:
+    return sorted(str(path) for path in view.rglob("*.dcm"))
 
 
 def _corpus_files(corpus: Path) -> list[str]:
     paths = []
-    for copy_dir in sorted(corpus.glob("copy*")):
+    for copy_dir in sorted(corpus.glob("copy[0-9]*")):
         if (copy_dir / COMPLETE_MARK).exists():
             paths.extend(sorted(str(path) for path in copy_dir.rglob("*.dcm")))
     return sorted(paths)
@@ -226,17 +253,17 @@ def measure_bare(paths: list[str], workers: int) -> dict:
     return {"files": parsed, "seconds": seconds}
 
 
-def measure_harvest(paths: list[str], workers: int, target: str, work_dir: Path) -> dict:
+def measure_harvest(view: Path, workers: int, target: str, work_dir: Path) -> dict:
     from omop_imaging.harvest import HarvestOptions, harvest
     from omop_imaging.store import open_store
 
-    db_path = work_dir / f"bench-{len(paths)}-{os.getpid()}.duckdb"
+    db_path = work_dir / f"bench-{os.getpid()}.duckdb"
     if target == "postgres":
         _empty_postgres_staging()
     started = time.perf_counter()
     store = open_store(target, str(db_path))
     try:
-        summary = harvest(paths, store, HarvestOptions(workers=workers, progress=False))
+        summary = harvest([str(view)], store, HarvestOptions(workers=workers, progress=False))
     finally:
         store.close()
     seconds = time.perf_counter() - started
@@ -309,16 +336,16 @@ class _WorkerPeaks(threading.Thread):
 
 def run_one(args: argparse.Namespace) -> None:
     """--measure: one measurement in this (fresh) process; prints one JSON line."""
-    paths = ensure_corpus(args.corpus, args.files, args.full_pixels)
+    view = ensure_corpus(args.corpus, args.files, args.full_pixels)
     sampler = _WorkerPeaks()
     sampler.start()
     try:
         if args.measure == "bare":
-            result = measure_bare(paths, args.workers)
+            result = measure_bare(view_files(view), args.workers)
         else:
             work_dir = Path(tempfile.mkdtemp(prefix="omop-imaging-bench-db-"))
             try:
-                result = measure_harvest(paths, args.workers, args.target, work_dir)
+                result = measure_harvest(view, args.workers, args.target, work_dir)
             finally:
                 shutil.rmtree(work_dir, ignore_errors=True)
     finally:
@@ -359,7 +386,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     half = max(1, args.files // 2)
-    paths = ensure_corpus(args.corpus, args.files, args.full_pixels)
+    ensure_corpus(args.corpus, half, args.full_pixels)
+    paths = view_files(ensure_corpus(args.corpus, args.files, args.full_pixels))
     warmed = warm_page_cache(paths)
     results: dict[str, list[dict]] = {"bare": [], "harvest_half": [], "harvest": []}
     for _ in range(args.repeat):

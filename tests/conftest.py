@@ -37,6 +37,18 @@ def pydicom_test_files(sample_folders) -> Path:
     return Path(sample_folders[0])
 
 
+def compiled_analysis(name: str) -> str:
+    """SQL of analyses/<name>.sql as the last `dbt compile` wrote it."""
+    path = (
+        Path(os.environ["DBT_TARGET_PATH"])
+        / "compiled"
+        / "omop_imaging"
+        / "analyses"
+        / f"{name}.sql"
+    )
+    return path.read_text()
+
+
 @pytest.fixture
 def duckdb_file(tmp_path) -> str:
     return str(tmp_path / "omop_imaging.duckdb")
@@ -71,10 +83,15 @@ def _postgres_admin_connection():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _libpq_defaults():
-    """The tests talk to the local server unless PG* variables say otherwise."""
+def _test_environment(tmp_path_factory):
+    """The tests talk to the local server unless PG* variables say otherwise, and dbt writes its
+    target/ and logs/ into a temporary folder, not into the checkout."""
     os.environ.setdefault("PGHOST", "127.0.0.1")
     os.environ.setdefault("PGPORT", "5432")
+    dbt_folder = tmp_path_factory.mktemp("dbt")
+    os.environ["DBT_TARGET_PATH"] = str(dbt_folder / "target")
+    os.environ["DBT_LOG_PATH"] = str(dbt_folder / "logs")
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     yield
 
 

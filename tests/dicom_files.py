@@ -33,3 +33,30 @@ def bump_mtime(path: Path) -> None:
 
 def count_files(folders: list[str]) -> int:
     return sum(len(files) for folder in folders for _root, _dirs, files in os.walk(folder))
+
+
+# MR timing cases for seed 000's T1-weighted volumetric rule, each its own series derived from
+# pydicom's real MR_small.dcm: (TR, TE, TI) in ms and whether the rule selects it.
+T1_RULE_CASES = {
+    "1.2.826.0.1.3680043.8.498.301": ("2300", "2.98", "900", True),  # MPRAGE-like
+    "1.2.826.0.1.3680043.8.498.302": ("8.1", "3.7", "450", True),  # fast T1 gradient echo
+    "1.2.826.0.1.3680043.8.498.303": ("2300", "10", "900", False),  # TE exactly 10 ms: excluded
+    "1.2.826.0.1.3680043.8.498.304": ("2500.01", "3", "900", False),  # TR just over 2500 ms
+    "1.2.826.0.1.3680043.8.498.305": ("4000", "90", "", False),  # T2-weighted, no TI
+}
+
+
+def write_t1_rule_cases(source: Path, folder: Path) -> set[str]:
+    """One single-file MR series per case; returns the series UIDs the rule must select."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for series_uid, (tr, te, ti, _selected) in T1_RULE_CASES.items():
+        write_with_raw_values(
+            source,
+            folder / f"{series_uid}.dcm",
+            SeriesInstanceUID=series_uid,
+            SOPInstanceUID=series_uid + ".1",
+            RepetitionTime=tr,
+            EchoTime=te,
+            InversionTime=ti,
+        )
+    return {series_uid for series_uid, case in T1_RULE_CASES.items() if case[3]}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import duckdb
+import mi_cdm_checks
 import pytest
 from build_helpers import omop_imaging
-from dicom_files import write_with_raw_values
+from dicom_files import write_t1_rule_cases, write_with_raw_values
 
 
 @pytest.fixture(scope="module")
@@ -19,10 +20,21 @@ def built_duckdb(tmp_path_factory, sample_folders, pydicom_test_files):
         StudyTime="251000",
         SOPInstanceUID="1.2.826.0.1.3680043.8.498.1",
     )
+    write_t1_rule_cases(pydicom_test_files / "MR_small.dcm", folder / "t1_cases")
     database = str(tmp_path_factory.mktemp("duckdb") / "build.duckdb")
     omop_imaging("harvest", *sample_folders, str(folder), "--db", database, "--no-progress")
     omop_imaging("build", "--db", database)
+    omop_imaging("dbt", "--db", database, "compile", "--select", "t1_weighted_volumetric_mri")
     return database
+
+
+@pytest.fixture(scope="module")
+def query(built_duckdb):
+    def run(sql):
+        with duckdb.connect(built_duckdb, read_only=True) as connection:
+            return connection.execute(sql).fetchall()
+
+    return run
 
 
 def scalar(database, sql):
@@ -73,3 +85,19 @@ def test_valid_values_are_typed(built_duckdb):
 def test_counts_command_lists_staging_and_built_tables(built_duckdb):
     output = omop_imaging("counts", "--db", built_duckdb).stdout
     assert "dicom_raw.harvested_file" in output and "dicom_raw.header_element" in output
+
+
+def test_every_series_and_study_is_in_mi_cdm(query):
+    mi_cdm_checks.check_every_series_and_study_is_in_mi_cdm(query)
+
+
+def test_measurements_and_image_features_are_one_to_one(query):
+    mi_cdm_checks.check_measurements_and_features_pair_up(query)
+
+
+def test_multi_valued_attributes_keep_every_component(query):
+    mi_cdm_checks.check_multi_valued_attributes_keep_every_component(query)
+
+
+def test_t1_weighted_volumetric_analysis(query):
+    mi_cdm_checks.check_t1_analysis(query)

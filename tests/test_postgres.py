@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import duckdb
+import mi_cdm_checks
 import psycopg2
 import pytest
 from build_helpers import omop_imaging
+from dicom_files import write_t1_rule_cases
 
 from omop_imaging.harvest import HarvestOptions, harvest
 from omop_imaging.store import open_store
@@ -69,8 +71,10 @@ def test_dbt_build_on_postgres(postgres_database, sample_folders, pydicom_test_f
         SliceThickness="abc",
         SOPInstanceUID="1.2.826.0.1.3680043.8.498.2",
     )
+    write_t1_rule_cases(pydicom_test_files / "MR_small.dcm", tmp_path / "t1_cases")
     omop_imaging("harvest", *sample_folders, str(tmp_path), "--target", "postgres", "--no-progress")
     omop_imaging("build", "--target", "postgres")
+    omop_imaging("dbt", "--target", "postgres", "compile", "--select", "t1_weighted_volumetric_mri")
 
     typed = postgres_rows(
         "select tag, value_text, value_number, value_date from cdm.stg_dicom__elements "
@@ -84,3 +88,8 @@ def test_dbt_build_on_postgres(postgres_database, sample_folders, pydicom_test_f
     ]
     output = omop_imaging("counts", "--target", "postgres").stdout
     assert "dicom_raw.header_element" in output
+
+    mi_cdm_checks.check_every_series_and_study_is_in_mi_cdm(postgres_rows)
+    mi_cdm_checks.check_measurements_and_features_pair_up(postgres_rows)
+    mi_cdm_checks.check_multi_valued_attributes_keep_every_component(postgres_rows)
+    mi_cdm_checks.check_t1_analysis(postgres_rows)

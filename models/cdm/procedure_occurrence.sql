@@ -1,5 +1,6 @@
-{#- OMOP PROCEDURE_OCCURRENCE: one row per imaging study. procedure_concept_id is 0 until a
-    procedure mapping exists for the study's modality and body part; the modality is the source. -#}
+{#- OMOP PROCEDURE_OCCURRENCE: one row per imaging study. procedure_concept_id comes from
+    seeds/mapping/procedure_concept_map.csv for the study's modality and body part (0 when the pair
+    is not mapped); the modality's DICOM concept is the source concept. -#}
 
 with
 
@@ -12,6 +13,22 @@ studies as (
 patients as (
 
     select * from {{ ref('int_dicom__patients') }}
+
+),
+
+procedure_concepts as (
+
+    select
+        procedure_concept_map.modality,
+        procedure_concept_map.body_part_examined,
+        min(concepts.concept_id) as concept_id
+    from {{ ref('procedure_concept_map') }} as procedure_concept_map
+    inner join {{ ref('concept') }} as concepts
+        on
+            procedure_concept_map.vocabulary_id = concepts.vocabulary_id
+            and procedure_concept_map.concept_code = concepts.concept_code
+    where concepts.standard_concept = 'S'
+    group by procedure_concept_map.modality, procedure_concept_map.body_part_examined
 
 ),
 
@@ -32,7 +49,7 @@ final as (
     select
         {{ stable_id("'study|' || studies.study_instance_uid") }} as procedure_occurrence_id,
         patients.person_id,
-        0 as procedure_concept_id,
+        coalesce(procedure_concepts.concept_id, 0) as procedure_concept_id,
         studies.study_effective_date as procedure_date,
         studies.study_effective_date + coalesce(studies.study_time, cast('00:00:00' as time)) as procedure_datetime,
         cast(null as date) as procedure_end_date,
@@ -58,6 +75,10 @@ final as (
         on studies.patient_key = patients.patient_key
     left join first_series_concepts
         on studies.study_instance_uid = first_series_concepts.study_instance_uid
+    left join procedure_concepts
+        on
+            studies.first_modality = procedure_concepts.modality
+            and studies.first_body_part_examined = procedure_concepts.body_part_examined
 
 )
 

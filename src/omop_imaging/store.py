@@ -7,6 +7,7 @@ load differs (DuckDB reads the Arrow batch directly, PostgreSQL takes it through
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -241,7 +242,9 @@ def open_store(target: str, duckdb_path: str | None = None) -> StagingStore:
     if target == "postgres":
         store: StagingStore = PostgresStore()
     elif target == "duckdb":
-        store = DuckDBStore(duckdb_path or "data/omop_imaging.duckdb")
+        path = duckdb_path or "data/omop_imaging.duckdb"
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        store = DuckDBStore(path)
     else:
         raise ValueError(f"unknown target {target!r}: use 'duckdb' or 'postgres'")
     store.ensure_schema()

@@ -8,6 +8,9 @@ Sources, all installed from PyPI into the project's virtualenv and pinned by ver
   Examined defined terms with their SNOMED CT codes).
 * dicom-standard 0.1.0: ``standard/module_to_attributes.json``, ``macro_to_attributes.json`` and
   ``references.json`` (PS3.3 attribute descriptions, the sections they reference, Defined Terms).
+* ``scripts/vocabulary/omop_imaging_concepts.csv``: the project's own 'OMOP Imaging' vocabulary, the
+  concepts of header-derived features (plane, contrast, MR sequence family, ...) and their values,
+  for which no standard concept fits. Written by hand; IDs from the same registry.
 
 Concept IDs come from an append-only registry (``dicom_concept_id_registry.csv``): a concept keeps
 the ID it was first given for ever; a new concept gets the next ID above the registry's maximum; an
@@ -111,6 +114,16 @@ VOCABULARY_COLUMNS = [
 CONCEPT_CLASS_COLUMNS = ["concept_class_id", "concept_class_name", "concept_class_concept_id"]
 REGISTRY_COLUMNS = ["concept_id", "vocabulary_id", "concept_code"]
 
+LOCAL_VOCABULARY_ID = "OMOP Imaging"
+LOCAL_VOCABULARY_NAME = "omop-imaging derived imaging features"
+LOCAL_VOCABULARY_REFERENCE = "scripts/vocabulary/omop_imaging_concepts.csv"
+LOCAL_VOCABULARY_VERSION = "1"
+LOCAL_CONCEPT_CLASSES = {
+    "Imaging Feature": "Feature derived from DICOM headers by omop-imaging",
+    "Imaging Value": "Value of a feature derived by omop-imaging",
+}
+LOCAL_CONCEPTS_FILE = REPO_ROOT / "scripts" / "vocabulary" / "omop_imaging_concepts.csv"
+
 REVERSE = {"Maps to": "Mapped from", "Maps to value": "Value mapped from"}
 
 
@@ -142,6 +155,14 @@ class DefinedTerm:
     snomed_code: str | None = None  # Annex L body parts only
 
 
+@dataclass(frozen=True)
+class LocalConcept:
+    code: str
+    name: str
+    domain_id: str
+    concept_class_id: str
+
+
 @dataclass
 class SourceEntries:
     attributes: list[Attribute]
@@ -151,6 +172,7 @@ class SourceEntries:
     # attributes whose PS3.3 description points at another attribute's Defined Terms section
     defined_term_users: dict[str, set[str]] = field(default_factory=dict)
     version: str = "unversioned"
+    local_concepts: list[LocalConcept] = field(default_factory=list)
 
 
 @dataclass
@@ -290,6 +312,32 @@ def build_vocabulary(source: SourceEntries, registry: Sequence[Mapping[str, obje
             valid_end_date=RETIRED_END if term.retired else VALID_END,
         )
 
+    # The project's own vocabulary of derived features, with its vocabulary and class concepts.
+    if source.local_concepts:
+        add(
+            ("Vocabulary", LOCAL_VOCABULARY_ID),
+            concept_name=LOCAL_VOCABULARY_NAME,
+            domain_id=DOMAIN_METADATA,
+            concept_class_id="Vocabulary",
+            standard_concept=None,
+        )
+        for class_id, class_name in LOCAL_CONCEPT_CLASSES.items():
+            add(
+                ("Concept Class", class_id),
+                concept_name=class_name,
+                domain_id=DOMAIN_METADATA,
+                concept_class_id="Concept Class",
+                standard_concept=None,
+            )
+    for local in sorted(source.local_concepts, key=lambda c: c.code):
+        add(
+            (LOCAL_VOCABULARY_ID, local.code),
+            concept_name=_clip(local.name),
+            domain_id=local.domain_id,
+            concept_class_id=local.concept_class_id,
+            standard_concept="S",
+        )
+
     # IDs: registered ones kept, new ones appended in a deterministic order.
     ids, registry_rows = assign_ids(registry, list(concepts))
 
@@ -349,13 +397,25 @@ def build_vocabulary(source: SourceEntries, registry: Sequence[Mapping[str, obje
             "vocabulary_concept_id": ids[("Vocabulary", VOCABULARY_ID)],
         }
     ]
+    classes = dict(CONCEPT_CLASSES)
+    if source.local_concepts:
+        vocabulary_rows.append(
+            {
+                "vocabulary_id": LOCAL_VOCABULARY_ID,
+                "vocabulary_name": LOCAL_VOCABULARY_NAME,
+                "vocabulary_reference": LOCAL_VOCABULARY_REFERENCE,
+                "vocabulary_version": LOCAL_VOCABULARY_VERSION,
+                "vocabulary_concept_id": ids[("Vocabulary", LOCAL_VOCABULARY_ID)],
+            }
+        )
+        classes.update(LOCAL_CONCEPT_CLASSES)
     class_rows = [
         {
             "concept_class_id": class_id,
             "concept_class_name": class_name,
             "concept_class_concept_id": ids[("Concept Class", class_id)],
         }
-        for class_id, class_name in sorted(CONCEPT_CLASSES.items())
+        for class_id, class_name in sorted(classes.items())
     ]
 
     relationship_count = len(relationship_rows)
@@ -374,6 +434,7 @@ def build_vocabulary(source: SourceEntries, registry: Sequence[Mapping[str, obje
         "maps_to_value_from_defined_terms": maps_to_value_terms,
         "maps_to_snomed": sum(1 for t in term_codes.values() if t.snomed_code),
         "relationship_rows_with_reverse": relationship_count,
+        "local_concepts": len(source.local_concepts),
         "concepts": len(concept_rows),
         "synonyms": len(synonym_rows),
     }
@@ -521,7 +582,18 @@ def load_pinned_sources() -> SourceEntries:
         attribute_cids=attribute_cids,
         defined_term_users=defined_term_users,
         version=version.format(**PINNED_VERSIONS),
+        local_concepts=read_local_concepts(LOCAL_CONCEPTS_FILE),
     )
+
+
+def read_local_concepts(path: Path) -> list[LocalConcept]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [
+            LocalConcept(
+                row["concept_code"], row["concept_name"], row["domain_id"], row["concept_class_id"]
+            )
+            for row in csv.DictReader(handle)
+        ]
 
 
 # --------------------------------------------------------------------------------------------

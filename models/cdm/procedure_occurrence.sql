@@ -61,11 +61,11 @@ final as (
         cast(null as {{ dbt.type_bigint() }}) as visit_occurrence_id,
         cast(null as {{ dbt.type_bigint() }}) as visit_detail_id,
         cast(
-            {{ dbt.concat([
+            trim({{ dbt.concat([
                 "coalesce(studies.first_modality, '')",
                 "' '",
                 "coalesce(studies.first_body_part_examined, '')",
-            ]) }}
+            ]) }})
             as varchar(50)
         ) as procedure_source_value,
         coalesce(first_series_concepts.modality_concept_id, 0) as procedure_source_concept_id,

@@ -100,7 +100,8 @@ final as (
     select
         series_instance_uid,
         case
-            when agent_named or agent_sequence_items > 0 or route is not null or volume > 0
+            when
+                agent_named or agent_sequence_items > 0 or route is not null or volume > 0
                 or total_dose > 0 or ingredient is not null or agent_administered = 'YES'
                 then 'WITH_CONTRAST'
             when agent_denied or agent_administered = 'NO' then 'WITHOUT_CONTRAST'
@@ -110,7 +111,8 @@ final as (
             else 'CONTRAST_UNKNOWN'
         end as contrast_status,
         case
-            when agent_named or agent_sequence_items > 0 or route is not null or volume > 0
+            when
+                agent_named or agent_sequence_items > 0 or route is not null or volume > 0
                 or total_dose > 0 or ingredient is not null or agent_administered = 'YES'
                 then 0.95
             when agent_denied or agent_administered = 'NO' then 0.9

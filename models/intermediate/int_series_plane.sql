@@ -45,10 +45,15 @@ functional_group_orientation as (
 functional_group_planes as (
 
     select
-        series_instance_uid,
+        functional_group_orientation.series_instance_uid,
         {{ image_plane('functional_group_orientation') }} as image_plane,
         -- the shared groups ('52009229...') sort first
-        row_number() over (partition by series_instance_uid order by sequence_path) as preference
+        row_number()
+            over (
+                partition by functional_group_orientation.series_instance_uid
+                order by functional_group_orientation.sequence_path
+            )
+            as preference
     from functional_group_orientation
 
 ),
@@ -74,7 +79,7 @@ instance_votes as (
         sum(instance_count) over (partition by series_instance_uid) as oriented_instance_count,
         count(*) over (partition by series_instance_uid) as plane_count,
         row_number() over (
-            partition by series_instance_uid order by instance_count desc, image_plane
+            partition by series_instance_uid order by instance_count desc, image_plane asc
         ) as vote_rank
     from instance_planes
 
@@ -101,9 +106,10 @@ final as (
         coalesce(instance_votes.plane_count > 1, false) as has_plane_disagreement,
         case
             when instance_votes.image_plane is not null
-                then 'Image Orientation Patient (0020,0037): '
-                || {{ dbt.cast('instance_votes.instance_count', dbt.type_string()) }} || ' of '
-                || {{ dbt.cast('instance_votes.oriented_instance_count', dbt.type_string()) }} || ' instances'
+                then
+                    'Image Orientation Patient (0020,0037): '
+                    || {{ dbt.cast('instance_votes.instance_count', dbt.type_string()) }} || ' of '
+                    || {{ dbt.cast('instance_votes.oriented_instance_count', dbt.type_string()) }} || ' instances'
             when functional_group_planes.image_plane is not null
                 then 'Plane Orientation Sequence (0020,9116) in the functional groups'
             else 'no orientation in the header'

@@ -204,8 +204,7 @@ def _flatten(
                 encoding = _dataset_encoding(dataset)
             converted = _convert_raw(dataset, raw, tag, encoding)
         if converted is not None:
-            vr = converted[0] or vr
-            values = _values(converted[1], vr)
+            vr, values = converted
         else:
             try:
                 element = dataset[tag]
@@ -281,10 +280,10 @@ def _dataset_encoding(dataset: Dataset):
         return None
 
 
-def _convert_raw(dataset: Dataset, raw: RawDataElement, tag, encoding) -> tuple[str, object] | None:
-    """(VR, value) exactly as `dataset[tag]` would convert this raw element, without building a
-    DataElement and storing it back; None for the cases only `dataset[tag]` handles right
-    (sequences, ambiguous or replaced VRs, LUT descriptors, custom pydicom hooks, failures)."""
+def _convert_raw(dataset: Dataset, raw: RawDataElement, tag, encoding) -> tuple[str, list] | None:
+    """(VR, value texts) exactly as from `dataset[tag]`, without building a DataElement and
+    storing it back; None for the cases only `dataset[tag]` handles right (sequences, ambiguous
+    or replaced VRs, LUT descriptors, custom pydicom hooks, failures)."""
     if (
         encoding is None
         or raw.value is None
@@ -307,10 +306,73 @@ def _convert_raw(dataset: Dataset, raw: RawDataElement, tag, encoding) -> tuple[
         return None
     if int(tag) == 0x00080005:
         encoding = default_encoding
+    texts = _ascii_texts(raw.value, vr, encoding)
+    if texts is not None:
+        return vr, texts
     try:
-        return vr, convert_value(vr, raw, encoding)
+        return vr, _values(convert_value(vr, raw, encoding), vr)
     except Exception:
         return None
+
+
+# Text VRs whose values pydicom splits at backslashes, and those it keeps whole. Not PN: its
+# text is PersonName's, which can differ from the value as written (e.g. a trailing '='); not IS:
+# str(IS) can differ too ('.1' gives '0.1') and 'inf' fails outside pydicom's retry.
+_SPLIT_TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "LO", "SH", "TM", "UC", "UI"})
+_WHOLE_TEXT_VRS = frozenset({"LT", "ST", "UR", "UT"})
+# Text VRs decoded with the data set's Specific Character Set (the others: default_encoding).
+_CHARSET_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UT"})
+_DATE_TIME_VRS = frozenset({"DA", "DT", "TM"})
+_ASCII = bytes(code for code in range(128) if code != 0x1B)
+_ASCII_TRANSPARENT: dict[str, bool] = {}
+
+
+def _ascii_texts(value: bytes, vr: str, encoding) -> list[str | None] | None:
+    """The value texts of a text element in plain ASCII, as `_values(convert_value(...))` gives
+    them: its backslash-separated values (or the whole text), each without NULs and surrounding
+    blanks, None when empty. Whatever type pydicom makes of them (DSfloat, UID),
+    its text is the value as written; a DS that is no number converts as SH, the same text.
+    None (use pydicom) for anything else: other VRs, empty values, non-ASCII bytes, escape
+    sequences, a character set that reads ASCII differently, pydicom set to make dates or numbers
+    of DA/DT/TM/DS values."""
+    if vr in _SPLIT_TEXT_VRS:
+        split = True
+    elif vr in _WHOLE_TEXT_VRS:
+        split = False
+    else:
+        return None
+    if not value or not value.isascii() or b"\x1b" in value:
+        return None
+    if vr in _CHARSET_VRS and not _ascii_transparent(encoding):
+        return None
+    if (vr in _DATE_TIME_VRS and pydicom_config.datetime_conversion) or (
+        vr == "DS" and (pydicom_config.use_DS_numpy or pydicom_config.use_DS_decimal)
+    ):
+        return None
+    text = value.decode("ascii")
+    return [_plain_text(item) for item in (text.split("\\") if split else (text,))]
+
+
+def _plain_text(text: str) -> str | None:
+    return text.replace("\x00", "").strip()[:MAX_VALUE_CHARS] or None
+
+
+def _ascii_transparent(encoding) -> bool:
+    """True when pydicom decodes plain ASCII (no escape sequences) with `encoding` to the same
+    text: it decodes such bytes with the first of the encodings, or with default_encoding when
+    Python does not know that one."""
+    encodings = encoding or [default_encoding]
+    first = encodings if isinstance(encodings, str) else encodings[0]
+    known = _ASCII_TRANSPARENT.get(first)
+    if known is None:
+        try:
+            known = _ASCII.decode(first) == _ASCII.decode("ascii")
+        except LookupError:
+            known = _ASCII.decode(default_encoding) == _ASCII.decode("ascii")
+        except (UnicodeError, TypeError):
+            known = False
+        _ASCII_TRANSPARENT[first] = known
+    return known
 
 
 _PUBLIC_VR: dict[int, str | None] = {}

@@ -114,3 +114,73 @@ def check_t1_analysis(query: Query) -> None:
         if t1_rule(_number(tags.get("00180080")), te, ti):
             by_rule.add(series_uid)
     assert selected == by_rule
+
+
+def check_rcdm(query: Query) -> None:
+    staged_studies = query(
+        "select count(distinct study_instance_uid) from dicom_raw.harvested_file where status = 'harvested'"
+    )
+    assert query("select count(*) from cdm.radiology_occurrence") == staged_studies
+    staged_images = query(
+        "select count(distinct sop_instance_uid) from dicom_raw.harvested_file where status = 'harvested'"
+    )
+    assert query("select count(*) from cdm.radiology_image") == staged_images
+    # count_of_images / count_of_series agree with the image rows, study by study
+    disagreeing = query(
+        "select count(*) from cdm.radiology_occurrence o left join ("
+        " select radiology_occurrence_id, count(*) as images, count(distinct radiology_series_id) as series"
+        " from cdm.radiology_image group by radiology_occurrence_id) i"
+        " on o.radiology_occurrence_id = i.radiology_occurrence_id"
+        " where o.count_of_images <> i.images or o.count_of_series <> i.series or i.images is null"
+    )
+    assert disagreeing == [(0,)]
+    # pydicom's CT_small.dcm is an axial CT slice: its image row carries the AXIAL plane concept
+    planes = query(
+        "select c.concept_code, i.ct_slice_thickness from cdm.radiology_image i join cdm.concept c "
+        "on i.laterality_concept_id = c.concept_id where i.file_path like '%/CT_small.dcm'"
+    )
+    assert planes == [("AXIAL", 5.0)]
+
+
+def check_protocol_mapping(query: Query) -> None:
+    # Each study whose modality and body part the demo map lists gets that row's concept ...
+    mapped = query(
+        "select o.modality, c.vocabulary_id, c.concept_code from cdm.radiology_occurrence o "
+        "join cdm.concept c on o.protocol_concept_id = c.concept_id order by 1, 3"
+    )
+    assert ("CT", "SNOMED", "303653007") in mapped
+    # ... and every unmapped study is listed, with the right total.
+    unmapped_studies = query(
+        "select count(*) from cdm.radiology_occurrence where protocol_concept_id = 0"
+    )
+    assert (
+        query("select sum(study_count) from cdm.radiology_unmapped_protocols") == unmapped_studies
+    )
+
+
+def check_coverage_report(query: Query) -> None:
+    report = {
+        (table, column): (rows, mapped, unmapped, percent)
+        for table, column, rows, mapped, unmapped, percent in query(
+            "select table_name, column_name, row_count, mapped_count, unmapped_count, mapped_percent from cdm.etl_coverage"
+        )
+    }
+    # Recount two rows independently.
+    total, mapped = query(
+        "select count(*), sum(case when protocol_concept_id <> 0 then 1 else 0 end) from cdm.radiology_occurrence"
+    )[0]
+    rows, got_mapped, unmapped, percent = report[("radiology_occurrence", "protocol_concept_id")]
+    assert (rows, got_mapped, unmapped) == (total, mapped, total - mapped)
+    assert abs(float(percent) - round(100.0 * mapped / total, 2)) < 0.006
+    total, with_thickness = query(
+        "select count(*), count(ct_slice_thickness) from cdm.radiology_image"
+    )[0]
+    assert report[("radiology_image", "ct_slice_thickness")][:2] == (total, with_thickness)
+    assert {table for table, _column in report} >= {
+        "radiology_occurrence",
+        "radiology_image",
+        "image_occurrence",
+        "measurement",
+        "procedure_occurrence",
+        "person",
+    }

@@ -101,3 +101,39 @@ def test_multi_valued_attributes_keep_every_component(query):
 
 def test_t1_weighted_volumetric_analysis(query):
     mi_cdm_checks.check_t1_analysis(query)
+
+
+def test_rcdm_tables(query):
+    mi_cdm_checks.check_rcdm(query)
+
+
+def test_protocol_mapping_and_unmapped_list(query):
+    mi_cdm_checks.check_protocol_mapping(query)
+
+
+def test_coverage_report_counts(query):
+    mi_cdm_checks.check_coverage_report(query)
+
+
+@pytest.mark.parametrize("output_format", ["table", "csv", "json", "markdown"])
+def test_report_command_formats(built_duckdb, output_format):
+    import csv
+    import io
+    import json
+
+    output = omop_imaging("report", "--db", built_duckdb, "--format", output_format).stdout
+    if output_format == "json":
+        parsed = json.loads(output)
+        assert set(parsed) == {"coverage", "protocols", "rejected"}
+        assert any(row["table_name"] == "radiology_occurrence" for row in parsed["coverage"])
+        assert {row["reject_category"] for row in parsed["rejected"]} >= {"not_dicom", "dicomdir"}
+    elif output_format == "csv":
+        rows = list(csv.DictReader(io.StringIO(output)))
+        assert {"table_name", "column_name", "mapped_percent"} <= set(rows[0])
+        assert ("radiology_image", "laterality_concept_id") in {
+            (r["table_name"], r["column_name"]) for r in rows
+        }
+    elif output_format == "markdown":
+        assert "| table_name | column_name |" in output and "### Files rejected" in output
+    else:
+        assert "ETL coverage by table and column" in output and "protocol_concept_id" in output

@@ -93,3 +93,11 @@ def test_dbt_build_on_postgres(postgres_database, sample_folders, pydicom_test_f
     mi_cdm_checks.check_measurements_and_features_pair_up(postgres_rows)
     mi_cdm_checks.check_multi_valued_attributes_keep_every_component(postgres_rows)
     mi_cdm_checks.check_t1_analysis(postgres_rows)
+    mi_cdm_checks.check_rcdm(postgres_rows)
+    mi_cdm_checks.check_protocol_mapping(postgres_rows)
+    mi_cdm_checks.check_coverage_report(postgres_rows)
+    report = omop_imaging("report", "--target", "postgres", "--format", "csv").stdout
+    assert (
+        report.splitlines()[0]
+        == "table_name,column_name,row_count,mapped_count,unmapped_count,mapped_percent"
+    )

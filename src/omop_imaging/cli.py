@@ -7,6 +7,8 @@ import json
 import sys
 
 from . import __version__
+from .report import FORMATS as REPORT_FORMATS
+from .report import SECTIONS as REPORT_SECTIONS
 from .settings import DEFAULT_DUCKDB, TARGETS, duckdb_path, sample_dicom_folders
 
 DESCRIPTION = """\
@@ -108,6 +110,30 @@ def build_parser() -> argparse.ArgumentParser:
         "counts", help="print the row count of every staging and output table"
     )
     _add_target_options(counts)
+
+    report = commands.add_parser(
+        "report",
+        help="print the data-quality report: ETL coverage, unmapped protocols, rejected files",
+        description=(
+            "Print the report of a built database: for each output table and column the mapped and "
+            "unmapped rows and the percentage mapped (the R-CDM and MI-CDM tables alike), the "
+            "protocols no mapping covers yet (most frequent first), and the files the harvest "
+            "rejected, by category. Run `omop-imaging build` first."
+        ),
+    )
+    _add_target_options(report)
+    report.add_argument(
+        "--format", choices=REPORT_FORMATS, default="table", help="output format (default: table)"
+    )
+    report.add_argument(
+        "--section",
+        choices=[*REPORT_SECTIONS, "all"],
+        default=None,
+        help="which part to print (default: all; csv prints one section, coverage by default)",
+    )
+    report.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="unmapped protocols to list (default 20)"
+    )
     return parser
 
 
@@ -119,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         "dbt": _dbt,
         "demo": _demo,
         "counts": _counts,
+        "report": _report,
     }[args.command]
     return handler(args)
 
@@ -181,6 +208,21 @@ def _counts(args) -> int:
 
     for table, count in table_counts(args.target, duckdb_path(args.db)):
         print(f"{table:<45} {count:>12,}")
+    return 0
+
+
+def _report(args) -> int:
+    from .report import collect, render
+
+    section = args.section or ("coverage" if args.format == "csv" else "all")
+    sections = list(REPORT_SECTIONS) if section == "all" else [section]
+    if args.format == "csv" and len(sections) != 1:
+        print(
+            "omop-imaging report: --format csv prints one section; choose it with --section",
+            file=sys.stderr,
+        )
+        return 2
+    print(render(collect(args.target, duckdb_path(args.db), sections, args.limit), args.format))
     return 0
 
 

@@ -1,0 +1,47 @@
+{#- R-CDM RADIOLOGY_OCCURRENCE (seed 002, Table 1): one row per imaging study. Its ID is the
+    study's PROCEDURE_OCCURRENCE ID, so the two tables join directly. -#}
+
+with
+
+studies as (
+
+    select * from {{ ref('int_dicom__studies') }}
+
+),
+
+patients as (
+
+    select * from {{ ref('int_dicom__patients') }}
+
+),
+
+protocols as (
+
+    select * from {{ ref('int_study_protocols') }}
+
+),
+
+final as (
+
+    select
+        {{ stable_id("'study|' || studies.study_instance_uid") }} as radiology_occurrence_id,
+        patients.person_id,
+        studies.study_effective_date as radiology_occurrence_date,
+        studies.study_effective_date + coalesce(studies.study_time, cast('00:00:00' as time))
+            as radiology_occurrence_datetime,
+        cast(studies.first_modality as varchar(10)) as modality,
+        cast(studies.manufacturer as varchar(50)) as manufacturer,
+        protocols.protocol_concept_id,
+        cast(protocols.protocol_source_value as varchar(255)) as protocol_source_value,
+        cast(studies.series_count as integer) as count_of_series,
+        cast(studies.instance_count as integer) as count_of_images,
+        cast(null as {{ dbt.type_string() }}) as radiology_note
+    from studies
+    inner join patients
+        on studies.patient_key = patients.patient_key
+    left join protocols
+        on studies.study_instance_uid = protocols.study_instance_uid
+
+)
+
+select * from final

@@ -1,0 +1,151 @@
+"""`omop-imaging report`: the data-quality report of a built database, in four formats.
+
+Sections: the ETL coverage per table and column (model etl_coverage), the protocols still
+unmapped (radiology_unmapped_protocols) and the files the harvest rejected, by category. All
+aggregation happens in the database; only the summary rows come to Python.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+
+from .database import OUTPUT_SCHEMA, connect, query
+from .staging_schema import FILE_TABLE
+
+FORMATS = ("table", "csv", "json", "markdown")
+SECTIONS = ("coverage", "protocols", "rejected")
+
+
+@dataclass
+class Section:
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[tuple]
+
+
+def collect(
+    target: str, duckdb_path: str, sections: list[str], protocol_limit: int = 20
+) -> list[Section]:
+    schema = "cdm" if target == "duckdb" else OUTPUT_SCHEMA
+    statements = {
+        "coverage": (
+            "ETL coverage by table and column",
+            [
+                "table_name",
+                "column_name",
+                "row_count",
+                "mapped_count",
+                "unmapped_count",
+                "mapped_percent",
+            ],
+            f"select table_name, column_name, row_count, mapped_count, unmapped_count, mapped_percent "
+            f"from {schema}.etl_coverage order by table_name, column_name",
+        ),
+        "protocols": (
+            f"Unmapped protocols (most frequent {protocol_limit})",
+            ["modality", "body_part_examined", "protocol_source_value", "study_count"],
+            f"select modality, body_part_examined, protocol_source_value, study_count "
+            f"from {schema}.radiology_unmapped_protocols "
+            f"order by study_count desc, modality, protocol_source_value limit {int(protocol_limit)}",
+        ),
+        "rejected": (
+            "Files rejected by the harvest, by category",
+            ["reject_category", "file_count"],
+            f"select reject_category, count(*) as file_count from {FILE_TABLE} "
+            "where status = 'rejected' group by reject_category order by file_count desc, reject_category",
+        ),
+    }
+    collected = []
+    with connect(target, duckdb_path) as connection:
+        for name in sections:
+            title, columns, sql = statements[name]
+            rows = [tuple(_plain(value) for value in row) for row in query(connection, sql)]
+            collected.append(Section(name, title, columns, rows))
+    return collected
+
+
+def _plain(value):
+    """Decimal and friends as JSON-friendly numbers."""
+    if value is None or isinstance(value, int | float | str):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def render(sections: list[Section], output_format: str) -> str:
+    if output_format == "json":
+        return json.dumps(
+            {
+                section.name: [dict(zip(section.columns, row, strict=True)) for row in section.rows]
+                for section in sections
+            },
+            indent=2,
+        )
+    if output_format == "csv":
+        if len(sections) != 1:
+            raise ValueError("--format csv prints one section: choose it with --section")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(sections[0].columns)
+        writer.writerows(sections[0].rows)
+        return buffer.getvalue().rstrip("\n")
+    render_one = _markdown if output_format == "markdown" else _table
+    return "\n\n".join(render_one(section) for section in sections)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _table(section: Section) -> str:
+    cells = [[_cell(value) for value in row] for row in section.rows]
+    widths = [
+        max([len(column), *(len(row[index]) for row in cells)])
+        for index, column in enumerate(section.columns)
+    ]
+    numeric = [
+        all(_is_number(row[index]) for row in section.rows) for index in range(len(section.columns))
+    ]
+
+    def line(values):
+        return "  ".join(
+            value.rjust(width) if right else value.ljust(width)
+            for value, width, right in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
+    lines = [section.title, line(section.columns), line(["-" * width for width in widths])]
+    lines += [line(row) for row in cells] or ["(none)"]
+    return "\n".join(lines)
+
+
+def _markdown(section: Section) -> str:
+    lines = [f"### {section.title}", "", "| " + " | ".join(section.columns) + " |"]
+    lines.append(
+        "|"
+        + "|".join(
+            "---:" if all(_is_number(row[i]) for row in section.rows) and section.rows else "---"
+            for i in range(len(section.columns))
+        )
+        + "|"
+    )
+    lines += [
+        "| " + " | ".join(_cell(value).replace("|", "\\|") for value in row) + " |"
+        for row in section.rows
+    ]
+    if not section.rows:
+        lines.append("| " + " | ".join(["(none)"] + [""] * (len(section.columns) - 1)) + " |")
+    return "\n".join(lines)
+
+
+def _is_number(value) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))

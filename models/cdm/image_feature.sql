@@ -1,5 +1,6 @@
-{#- MI-CDM IMAGE_FEATURE: one row per MEASUREMENT row of a header value, pointing at it
-    (image_feature_event_field_concept_id = the CDM field concept of measurement.measurement_id). -#}
+{#- MI-CDM IMAGE_FEATURE: one row per MEASUREMENT row, pointing at it (image_feature_event_field_concept_id =
+    the CDM field concept of measurement.measurement_id): header values (type 32817, EHR) and the header
+    classifier's results (type 32880, standard algorithm, with alg_system and alg_datetime). -#}
 
 with
 
@@ -12,18 +13,18 @@ measurements as (
 final as (
 
     select
-        {{ stable_id("'image_feature|' || " ~ dbt.cast('header_value_id', dbt.type_string())) }} as image_feature_id,
+        {{ stable_id("'image_feature|' || image_feature_key") }} as image_feature_id,
         person_id,
         image_occurrence_id,
         {{ var('measurement_id_field_concept_id') }} as image_feature_event_field_concept_id,
         measurement_id as image_feature_event_id,
         measurement_concept_id as image_feature_concept_id,
-        {{ var('ehr_type_concept_id') }} as image_feature_type_concept_id,
+        image_feature_type_concept_id,
         0 as image_finding_concept_id,
         cast(null as {{ dbt.type_bigint() }}) as image_finding_id,
         anatomic_site_concept_id,
-        cast(null as varchar(100)) as alg_system,
-        cast(null as {{ dbt.type_timestamp() }}) as alg_datetime
+        alg_system,
+        alg_datetime
     from measurements
 
 )

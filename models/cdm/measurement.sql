@@ -1,4 +1,5 @@
-{#- OMOP MEASUREMENT: one row per kept header value of a series (see int_dicom__measurements). -#}
+{#- OMOP MEASUREMENT: one row per kept header value of a series and per header classifier result
+    (see int_dicom__measurements). -#}
 
 with
 

@@ -1,6 +1,12 @@
-{#- One row per kept header value of a series, shaped as an OMOP MEASUREMENT row (seed 000's
-    convention: measurement_concept_id is the DICOM attribute concept, the raw value is kept in
-    measurement_source_value and value_source_value) plus what its IMAGE_FEATURE row needs. -#}
+{#- One row per MEASUREMENT of a series plus what its IMAGE_FEATURE row needs, from two sources:
+    - every kept header value (seed 000's convention: measurement_concept_id is the DICOM attribute
+      concept, the raw value is kept in measurement_source_value and value_source_value), type
+      var ehr_type_concept_id (32817);
+    - every result of the header classifier (int_series_classification_features): the 'OMOP
+      Imaging' feature concept with the value concept, type var algorithm_type_concept_id (32880),
+      with alg_system and alg_datetime.
+    image_feature_key identifies the row's IMAGE_FEATURE: the header value's id, or
+    'classification|<series uid>|<feature>' (keys of the two kinds never collide). -#}
 
 with
 
@@ -10,13 +16,19 @@ header_values as (
 
 ),
 
+classification_features as (
+
+    select * from {{ ref('int_series_classification_features') }}
+
+),
+
 image_occurrences as (
 
     select * from {{ ref('image_occurrence') }}
 
 ),
 
-final as (
+header_measurements as (
 
     select
         {{ stable_id("'measurement|' || " ~ dbt.cast('header_values.header_value_id', dbt.type_string())) }}
@@ -44,11 +56,64 @@ final as (
         cast(null as {{ dbt.type_bigint() }}) as measurement_event_id,
         0 as meas_event_field_concept_id,
         header_values.header_value_id,
+        {{ dbt.cast('header_values.header_value_id', dbt.type_string()) }} as image_feature_key,
+        {{ var('ehr_type_concept_id') }} as image_feature_type_concept_id,
+        cast(null as varchar(100)) as alg_system,
+        cast(null as {{ dbt.type_timestamp() }}) as alg_datetime,
         image_occurrences.image_occurrence_id,
         image_occurrences.anatomic_site_concept_id
     from header_values
     inner join image_occurrences
         on header_values.series_instance_uid = image_occurrences.image_series_uid
+
+),
+
+algorithm_measurements as (
+
+    select
+        {{ stable_id("'measurement|' || classification_features.feature_key") }} as measurement_id,
+        image_occurrences.person_id,
+        coalesce(classification_features.feature_concept_id, 0) as measurement_concept_id,
+        image_occurrences.image_occurrence_date as measurement_date,
+        cast(null as {{ dbt.type_timestamp() }}) as measurement_datetime,
+        cast(null as varchar(10)) as measurement_time,
+        {{ var('algorithm_type_concept_id') }} as measurement_type_concept_id,
+        0 as operator_concept_id,
+        cast(null as {{ dbt.type_float() }}) as value_as_number,
+        coalesce(classification_features.value_concept_id, 0) as value_as_concept_id,
+        0 as unit_concept_id,
+        cast(null as {{ dbt.type_float() }}) as range_low,
+        cast(null as {{ dbt.type_float() }}) as range_high,
+        cast(null as integer) as provider_id,
+        image_occurrences.visit_occurrence_id,
+        cast(null as {{ dbt.type_bigint() }}) as visit_detail_id,
+        cast(classification_features.feature_code as varchar(50)) as measurement_source_value,
+        coalesce(classification_features.feature_concept_id, 0) as measurement_source_concept_id,
+        cast(null as varchar(50)) as unit_source_value,
+        0 as unit_source_concept_id,
+        cast(classification_features.value_code as varchar(50)) as value_source_value,
+        cast(null as {{ dbt.type_bigint() }}) as measurement_event_id,
+        0 as meas_event_field_concept_id,
+        cast(null as {{ dbt.type_bigint() }}) as header_value_id,
+        classification_features.feature_key as image_feature_key,
+        {{ var('algorithm_type_concept_id') }} as image_feature_type_concept_id,
+        classification_features.alg_system,
+        classification_features.alg_datetime,
+        image_occurrences.image_occurrence_id,
+        image_occurrences.anatomic_site_concept_id
+    from classification_features
+    inner join image_occurrences
+        on classification_features.series_instance_uid = image_occurrences.image_series_uid
+
+),
+
+final as (
+
+    select * from header_measurements
+
+    union all
+
+    select * from algorithm_measurements
 
 )
 

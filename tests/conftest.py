@@ -15,6 +15,9 @@ import pytest
 
 from omop_imaging.settings import sample_dicom_folders
 
+# Lines the tests want printed in pytest's terminal summary (e.g. the classifier's accuracy table).
+SUMMARY_LINES = pytest.StashKey[list[str]]()
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -107,3 +110,41 @@ def postgres_database(monkeypatch):
     finally:
         admin.cursor().execute(f"drop database if exists {name} with (force)")
         admin.close()
+
+
+def pytest_configure(config):
+    config.stash[SUMMARY_LINES] = []
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    lines = config.stash.get(SUMMARY_LINES, [])
+    if lines:
+        terminalreporter.section("header classifier accuracy on the labelled real series")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def classification_inputs(tmp_path_factory, sample_folders):
+    """The labelled real series: label rows, the file naming each row's series, and the folders to
+    harvest (the sample folders plus the medimages4tests series written for the labels)."""
+    from classification_set import label_files, load_labels, write_medimages_series
+
+    labels = load_labels()
+    modules = sorted({row["file"] for row in labels if row["source"] == "medimages4tests"})
+    medimages_folder = tmp_path_factory.mktemp("medimages4tests")
+    medimages = write_medimages_series(medimages_folder, modules)
+    files = label_files(labels, sample_folders, medimages)
+    return labels, files, [*sample_folders, str(medimages_folder)]
+
+
+@pytest.fixture(scope="session")
+def classification_duckdb(tmp_path_factory, classification_inputs) -> str:
+    """A DuckDB file built over the labelled series' folders."""
+    from build_helpers import omop_imaging
+
+    _labels, _files, folders = classification_inputs
+    database = str(tmp_path_factory.mktemp("classification") / "classification.duckdb")
+    omop_imaging("harvest", *folders, "--db", database, "--no-progress")
+    omop_imaging("build", "--db", database)
+    return database

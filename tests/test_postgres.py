@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import duckdb
 import mi_cdm_checks
 import psycopg2
@@ -101,3 +103,46 @@ def test_dbt_build_on_postgres(postgres_database, sample_folders, pydicom_test_f
         report.splitlines()[0]
         == "table_name,column_name,row_count,mapped_count,unmapped_count,mapped_percent"
     )
+
+
+CLASSIFICATION = (
+    "select series_instance_uid, modality, image_plane, image_plane_concept_id, image_plane_confidence, "
+    "has_plane_disagreement, image_plane_evidence, contrast_status, contrast_concept_id, contrast_confidence, "
+    "contrast_evidence, sequence_family, sequence_family_concept_id, sequence_family_confidence, "
+    "sequence_family_rule, sequence_family_evidence, is_volumetric, volumetric_confidence, volumetric_evidence, "
+    "is_localizer, localizer_confidence, localizer_evidence from cdm.int_series_classification "
+    "order by series_instance_uid"
+)
+ALGORITHM_FEATURES = (
+    "select o.image_series_uid, m.measurement_concept_id, m.value_as_concept_id, f.alg_system "
+    "from cdm.measurement m join cdm.image_feature f on f.image_feature_event_id = m.measurement_id "
+    "join cdm.image_occurrence o on o.image_occurrence_id = f.image_occurrence_id "
+    "where f.image_feature_type_concept_id = 32880 order by 1, 2"
+)
+
+
+def _comparable(rows):
+    return [
+        tuple(
+            round(float(value), 6) if isinstance(value, float | Decimal) else value for value in row
+        )
+        for row in rows
+    ]
+
+
+def test_classification_on_postgres_equals_duckdb(
+    postgres_database, classification_inputs, classification_duckdb
+):
+    """The header classifier builds on PostgreSQL and gives DuckDB's results for the same files."""
+    _labels, _files, folders = classification_inputs
+    omop_imaging("harvest", *folders, "--target", "postgres", "--no-progress")
+    omop_imaging("build", "--target", "postgres")
+
+    with duckdb.connect(classification_duckdb, read_only=True) as connection:
+        duck_classification = connection.execute(CLASSIFICATION).fetchall()
+        duck_features = connection.execute(ALGORITHM_FEATURES).fetchall()
+    postgres_classification = postgres_rows(CLASSIFICATION)
+    assert len(postgres_classification) == len(duck_classification) > 0
+    assert _comparable(postgres_classification) == _comparable(duck_classification)
+    assert postgres_rows(ALGORITHM_FEATURES) == [tuple(row) for row in duck_features]
+    assert {row[12] for row in postgres_classification if row[1] == "MR"} - {None}, "MR families"

@@ -90,18 +90,9 @@ final as (
         on image_occurrences.image_occurrence_id = series_timing.image_occurrence_id
     where
         image_occurrences.modality_concept_id in (select mr_modality.concept_id from mr_modality)
-        and (
-            (
-                series_timing.repetition_time_ms between 1500 and 2500
-                and series_timing.echo_time_ms < 10
-                and series_timing.inversion_time_ms between 800 and 1000
-            )
-            or (
-                series_timing.repetition_time_ms < 10
-                and series_timing.echo_time_ms < 10
-                and series_timing.inversion_time_ms < 500
-            )
-        )
+        and {{ t1_volumetric_rule(
+            'series_timing.repetition_time_ms', 'series_timing.echo_time_ms', 'series_timing.inversion_time_ms'
+        ) }}
 
 )
 

@@ -60,3 +60,41 @@ def write_t1_rule_cases(source: Path, folder: Path) -> set[str]:
             InversionTime=ti,
         )
     return {series_uid for series_uid, case in T1_RULE_CASES.items() if case[3]}
+
+
+# Linkage edge cases derived from pydicom's real CT_small.dcm. Patient 77654033 is the demo
+# patient with an emergency-room visit for a cerebral hemorrhage on 1995-09-03 (scripts/
+# generate_demo_clinical.py) followed by an inpatient stay to 1995-09-08.
+DAY_AFTER_ER_SERIES = "1.2.826.0.1.3680043.8.498.401"
+UNKNOWN_PATIENT_SERIES = "1.2.826.0.1.3680043.8.498.402"
+UNKNOWN_PATIENT_ID = "NOT-IN-THE-CLINICAL-DATA"
+
+
+def write_linkage_cases(source: Path, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    common = {
+        "BodyPartExamined": "HEAD",
+        "ContrastBolusAgent": "",
+        "SeriesDate": "",
+        "StudyDescription": "CT HEAD",
+    }
+    write_with_raw_values(
+        source,
+        folder / "day_after_er.dcm",
+        PatientID="77654033",
+        StudyDate="19950904",
+        StudyInstanceUID=DAY_AFTER_ER_SERIES + ".0",
+        SeriesInstanceUID=DAY_AFTER_ER_SERIES,
+        SOPInstanceUID=DAY_AFTER_ER_SERIES + ".1",
+        **common,
+    )
+    write_with_raw_values(
+        source,
+        folder / "unknown_patient.dcm",
+        PatientID=UNKNOWN_PATIENT_ID,
+        StudyDate="19950903",
+        StudyInstanceUID=UNKNOWN_PATIENT_SERIES + ".0",
+        SeriesInstanceUID=UNKNOWN_PATIENT_SERIES,
+        SOPInstanceUID=UNKNOWN_PATIENT_SERIES + ".1",
+        **common,
+    )

@@ -184,3 +184,41 @@ def check_coverage_report(query: Query) -> None:
         "procedure_occurrence",
         "person",
     }
+
+
+def check_linkage_and_er_cohort(query: Query) -> None:
+    from dicom_files import DAY_AFTER_ER_SERIES, UNKNOWN_PATIENT_ID, UNKNOWN_PATIENT_SERIES
+
+    # The demo patient's head CT on the day of its ER visit for a hemorrhage is the cohort; the same
+    # patient's head CT one day later, and the head CT of the demo patient whose ER visit was for a
+    # headache, are not.
+    cohort = query(
+        "select c.image_series_uid, p.person_source_value from cdm.cohort_er_ct_brain_precontrast c "
+        "join cdm.person p on c.person_id = p.person_id"
+    )
+    assert [source for _uid, source in cohort] == ["77654033"]
+    assert DAY_AFTER_ER_SERIES not in {uid for uid, _source in cohort}
+
+    # Visit linkage: on the ER day both the ER visit and the inpatient stay contain the image; the
+    # later-starting, then shorter one (the ER visit) wins. The day after, only the stay does.
+    visits = dict(
+        query(
+            "select i.image_series_uid, v.visit_source_value from cdm.image_occurrence i "
+            "join cdm.stg_clinical__visits v on i.visit_occurrence_id = v.visit_occurrence_id "
+            f"where i.image_series_uid in ('{cohort[0][0]}', '{DAY_AFTER_ER_SERIES}')"
+        )
+    )
+    assert visits == {cohort[0][0]: "ER", DAY_AFTER_ER_SERIES: "IP"}
+
+    # A patient with no clinical record is never dropped silently: by default it gets a new person.
+    unknown = query(
+        f"select link_method, person_id is not null from cdm.unlinked_patients where patient_id = '{UNKNOWN_PATIENT_ID}'"
+    )
+    assert unknown == [("created", True)]
+    assert query(
+        f"select count(*) from cdm.image_occurrence where image_series_uid = '{UNKNOWN_PATIENT_SERIES}'"
+    ) == [(1,)]
+    linked = query(
+        "select count(*) from cdm.int_dicom__patients where link_method = 'clinical_person'"
+    )
+    assert linked[0][0] > 10

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import mi_cdm_checks
 import pytest
 from build_helpers import omop_imaging
-from dicom_files import write_t1_rule_cases, write_with_raw_values
+from dicom_files import write_linkage_cases, write_t1_rule_cases, write_with_raw_values
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +23,10 @@ def built_duckdb(tmp_path_factory, sample_folders, pydicom_test_files):
         SOPInstanceUID="1.2.826.0.1.3680043.8.498.1",
     )
     write_t1_rule_cases(pydicom_test_files / "MR_small.dcm", folder / "t1_cases")
+    write_linkage_cases(pydicom_test_files / "CT_small.dcm", folder / "linkage_cases")
     database = str(tmp_path_factory.mktemp("duckdb") / "build.duckdb")
     omop_imaging("harvest", *sample_folders, str(folder), "--db", database, "--no-progress")
-    omop_imaging("build", "--db", database)
+    omop_imaging("build", "--db", database, "--vars", "{clinical_source: demo}")
     omop_imaging("dbt", "--db", database, "compile", "--select", "t1_weighted_volumetric_mri")
     return database
 
@@ -124,7 +127,7 @@ def test_report_command_formats(built_duckdb, output_format):
     output = omop_imaging("report", "--db", built_duckdb, "--format", output_format).stdout
     if output_format == "json":
         parsed = json.loads(output)
-        assert set(parsed) == {"coverage", "protocols", "rejected"}
+        assert set(parsed) == {"coverage", "protocols", "rejected", "unlinked"}
         assert any(row["table_name"] == "radiology_occurrence" for row in parsed["coverage"])
         assert {row["reject_category"] for row in parsed["rejected"]} >= {"not_dicom", "dicomdir"}
     elif output_format == "csv":
@@ -137,3 +140,102 @@ def test_report_command_formats(built_duckdb, output_format):
         assert "| table_name | column_name |" in output and "### Files rejected" in output
     else:
         assert "ETL coverage by table and column" in output and "protocol_concept_id" in output
+
+
+def test_linkage_visits_and_the_er_cohort(query):
+    mi_cdm_checks.check_linkage_and_er_cohort(query)
+
+
+def test_cohort_command_with_an_ohdsi_cohort_table(built_duckdb, tmp_path):
+    import pyarrow.parquet as pq
+
+    person_1012 = query_scalar(
+        built_duckdb, "select person_id from cdm.person where person_source_value = '77654033'"
+    )
+    table = tmp_path / "cohort.csv"
+    table.write_text(
+        "cohort_definition_id,subject_id,cohort_start_date,cohort_end_date\n"
+        f"7,{person_1012},1995-09-03,1995-09-03\n"
+        f"8,{person_1012},1990-01-01,2000-01-01\n"
+    )
+    out = tmp_path / "series.parquet"
+    printed = omop_imaging(
+        "cohort",
+        "--db",
+        built_duckdb,
+        "--cohort-table",
+        str(table),
+        "--cohort-definition-id",
+        "7",
+        "--modality",
+        "CT",
+        "--plane",
+        "axial",
+        "--contrast",
+        "without",
+        "--out",
+        str(out),
+        "--json",
+    ).stdout
+    rows = pq.read_table(out).to_pylist()
+    # the cohort period is the ER day: the day-after series is outside it
+    assert {row["image_occurrence_date"].isoformat() for row in rows} == {"1995-09-03"}
+    counts = json.loads(printed)
+    assert counts["series"] == len(rows) and counts["persons"] == 1
+    # one day after the cohort start, whatever the cohort period says
+    later = omop_imaging(
+        "cohort",
+        "--db",
+        built_duckdb,
+        "--cohort-table",
+        str(table),
+        "--cohort-definition-id",
+        "8",
+        "--days-from-start",
+        "1:1",
+        "--json",
+    ).stdout
+    assert json.loads(later)["series"] == 0  # 1990-01-02 has no image
+    built_in = json.loads(
+        omop_imaging(
+            "cohort", "--db", built_duckdb, "--definition", "er-ct-brain-precontrast", "--json"
+        ).stdout
+    )
+    assert built_in == {"persons": 1, "studies": 1, "series": 1, "images": 4}
+
+
+def query_scalar(database, sql):
+    with duckdb.connect(database, read_only=True) as connection:
+        return connection.execute(sql).fetchone()[0]
+
+
+@pytest.mark.parametrize("policy", ["skip", "fail"])
+def test_unmatched_patient_policy(policy, tmp_path, pydicom_test_files):
+    from dicom_files import UNKNOWN_PATIENT_ID, UNKNOWN_PATIENT_SERIES
+
+    folder = tmp_path / "input"
+    write_linkage_cases(pydicom_test_files / "CT_small.dcm", folder)
+    database = str(tmp_path / "policy.duckdb")
+    omop_imaging("harvest", str(folder), "--db", database, "--no-progress")
+    vars_ = f"{{clinical_source: demo, unmatched_patient_policy: {policy}}}"
+    completed = omop_imaging("build", "--db", database, "--vars", vars_, check=False)
+    if policy == "fail":
+        assert completed.returncode != 0
+        assert "assert_no_unmatched_patients_under_fail_policy" in completed.stdout
+        return
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    with duckdb.connect(database, read_only=True) as connection:
+        assert connection.execute(
+            "select link_method, person_id from cdm.unlinked_patients where patient_id = ?",
+            [UNKNOWN_PATIENT_ID],
+        ).fetchall() == [("unmatched", None)]
+        assert connection.execute(
+            "select count(*) from cdm.image_occurrence where image_series_uid = ?",
+            [UNKNOWN_PATIENT_SERIES],
+        ).fetchall() == [(0,)]
+        assert connection.execute("select count(*) from cdm.radiology_image").fetchall() == [(1,)]
+    listed = omop_imaging(
+        "report", "--db", database, "--section", "unlinked", "--format", "json"
+    ).stdout
+    assert [row["link_method"] for row in json.loads(listed)["unlinked"]] == ["unmatched"]
+    assert UNKNOWN_PATIENT_ID not in listed  # the report names patients by a hash only

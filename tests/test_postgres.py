@@ -9,7 +9,7 @@ import mi_cdm_checks
 import psycopg2
 import pytest
 from build_helpers import omop_imaging
-from dicom_files import write_t1_rule_cases
+from dicom_files import write_linkage_cases, write_t1_rule_cases
 
 from omop_imaging.harvest import HarvestOptions, harvest
 from omop_imaging.store import open_store
@@ -74,8 +74,9 @@ def test_dbt_build_on_postgres(postgres_database, sample_folders, pydicom_test_f
         SOPInstanceUID="1.2.826.0.1.3680043.8.498.2",
     )
     write_t1_rule_cases(pydicom_test_files / "MR_small.dcm", tmp_path / "t1_cases")
+    write_linkage_cases(pydicom_test_files / "CT_small.dcm", tmp_path / "linkage_cases")
     omop_imaging("harvest", *sample_folders, str(tmp_path), "--target", "postgres", "--no-progress")
-    omop_imaging("build", "--target", "postgres")
+    omop_imaging("build", "--target", "postgres", "--vars", "{clinical_source: demo}")
     omop_imaging("dbt", "--target", "postgres", "compile", "--select", "t1_weighted_volumetric_mri")
 
     typed = postgres_rows(
@@ -98,6 +99,11 @@ def test_dbt_build_on_postgres(postgres_database, sample_folders, pydicom_test_f
     mi_cdm_checks.check_rcdm(postgres_rows)
     mi_cdm_checks.check_protocol_mapping(postgres_rows)
     mi_cdm_checks.check_coverage_report(postgres_rows)
+    mi_cdm_checks.check_linkage_and_er_cohort(postgres_rows)
+    cohort = omop_imaging(
+        "cohort", "--target", "postgres", "--definition", "er-ct-brain-precontrast", "--json"
+    ).stdout
+    assert '"series": 1' in cohort
     report = omop_imaging("report", "--target", "postgres", "--format", "csv").stdout
     assert (
         report.splitlines()[0]

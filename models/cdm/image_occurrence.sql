@@ -16,9 +16,18 @@ series_concepts as (
 
 ),
 
+-- patients left unlinked by the 'skip' / 'fail' policy have no person: see unlinked_patients
 patients as (
 
     select * from {{ ref('int_dicom__patients') }}
+    where person_id is not null
+
+),
+
+visit_links as (
+
+    select * from {{ ref('int_visit_links') }}
+    where event_kind = 'series'
 
 ),
 
@@ -28,7 +37,7 @@ final as (
         {{ stable_id("'series|' || series.series_instance_uid") }} as image_occurrence_id,
         patients.person_id,
         {{ stable_id("'study|' || series.study_instance_uid") }} as procedure_occurrence_id,
-        cast(null as {{ dbt.type_bigint() }}) as visit_occurrence_id,
+        visit_links.visit_occurrence_id,
         series_concepts.anatomic_site_concept_id,
         {% if base_url -%}
             cast(
@@ -48,6 +57,8 @@ final as (
         on series.series_instance_uid = series_concepts.series_instance_uid
     inner join patients
         on series.patient_key = patients.patient_key
+    left join visit_links
+        on series.series_instance_uid = visit_links.event_uid
 
 )
 

@@ -1,12 +1,21 @@
-{#- OMOP PERSON: one person per DICOM patient (Issuer of Patient ID + Patient ID), person_id from
-    the crosswalk when linked, else derived from the patient key. Year of birth from Patient's
-    Birth Date, gender from Patient's Sex, where the header has them. -#}
+{#- OMOP PERSON: one row per person_id of the imaged patients. A patient linked to the clinical
+    database keeps that person's gender and year of birth; otherwise they come from the header
+    (Patient's Sex, Patient's Birth Date) where present. year_of_birth stays NULL when nothing
+    says: nothing is invented. Patients left unlinked by the 'skip' / 'fail' policy are not here
+    (see unlinked_patients). -#}
 
 with
 
 patients as (
 
     select * from {{ ref('int_dicom__patients') }}
+    where person_id is not null
+
+),
+
+clinical_persons as (
+
+    select * from {{ ref('stg_clinical__persons') }}
 
 ),
 
@@ -20,38 +29,57 @@ gender_concepts as (
 
 ),
 
+-- several DICOM patient keys can point at one person (e.g. two issuers): one row each
+persons as (
+
+    select
+        person_id,
+        min(birth_date) as birth_date,
+        min(patient_sex) as patient_sex,
+        max(patient_sex_count) as patient_sex_count,
+        count(distinct patient_sex) as distinct_sex_count,
+        min(
+            case
+                when issuer_of_patient_id is not null then issuer_of_patient_id || ':' || patient_id
+                else patient_id
+            end
+        ) as person_source_value
+    from patients
+    group by person_id
+
+),
+
 final as (
 
     select
-        patients.person_id,
-        coalesce(gender_concepts.concept_id, 0) as gender_concept_id,
-        cast(extract(year from patients.birth_date) as integer) as year_of_birth,
-        cast(extract(month from patients.birth_date) as integer) as month_of_birth,
-        cast(extract(day from patients.birth_date) as integer) as day_of_birth,
-        cast(patients.birth_date as {{ dbt.type_timestamp() }}) as birth_datetime,
+        persons.person_id,
+        coalesce(clinical_persons.gender_concept_id, header_gender.concept_id, 0) as gender_concept_id,
+        coalesce(
+            clinical_persons.year_of_birth, cast(extract(year from persons.birth_date) as integer)
+        ) as year_of_birth,
+        cast(extract(month from persons.birth_date) as integer) as month_of_birth,
+        cast(extract(day from persons.birth_date) as integer) as day_of_birth,
+        cast(persons.birth_date as {{ dbt.type_timestamp() }}) as birth_datetime,
         0 as race_concept_id,
         0 as ethnicity_concept_id,
         cast(null as integer) as location_id,
         cast(null as integer) as provider_id,
         cast(null as integer) as care_site_id,
-        cast(
-            case
-                when patients.issuer_of_patient_id is not null
-                    then patients.issuer_of_patient_id || ':' || patients.patient_id
-                else patients.patient_id
-            end as varchar(50)
-        ) as person_source_value,
-        cast(patients.patient_sex as varchar(50)) as gender_source_value,
+        cast(persons.person_source_value as varchar(50)) as person_source_value,
+        cast(persons.patient_sex as varchar(50)) as gender_source_value,
         0 as gender_source_concept_id,
         cast(null as varchar(50)) as race_source_value,
         0 as race_source_concept_id,
         cast(null as varchar(50)) as ethnicity_source_value,
         0 as ethnicity_source_concept_id
-    from patients
-    left join gender_concepts
+    from persons
+    left join clinical_persons
+        on persons.person_id = clinical_persons.person_id
+    left join gender_concepts as header_gender
         on
-            patients.patient_sex_count = 1
-            and upper(trim(patients.patient_sex)) = gender_concepts.concept_code
+            persons.patient_sex_count = 1
+            and persons.distinct_sex_count = 1
+            and upper(trim(persons.patient_sex)) = header_gender.concept_code
 
 )
 

@@ -10,9 +10,11 @@ studies as (
 
 ),
 
+-- patients left unlinked by the 'skip' / 'fail' policy have no person: see unlinked_patients
 patients as (
 
     select * from {{ ref('int_dicom__patients') }}
+    where person_id is not null
 
 ),
 
@@ -44,6 +46,13 @@ first_series_concepts as (
 
 ),
 
+visit_links as (
+
+    select * from {{ ref('int_visit_links') }}
+    where event_kind = 'study'
+
+),
+
 final as (
 
     select
@@ -58,7 +67,7 @@ final as (
         0 as modifier_concept_id,
         cast(null as integer) as quantity,
         cast(null as integer) as provider_id,
-        cast(null as {{ dbt.type_bigint() }}) as visit_occurrence_id,
+        visit_links.visit_occurrence_id,
         cast(null as {{ dbt.type_bigint() }}) as visit_detail_id,
         cast(
             trim({{ dbt.concat([
@@ -75,6 +84,8 @@ final as (
         on studies.patient_key = patients.patient_key
     left join first_series_concepts
         on studies.study_instance_uid = first_series_concepts.study_instance_uid
+    left join visit_links
+        on studies.study_instance_uid = visit_links.event_uid
     left join procedure_concepts
         on
             studies.first_modality = procedure_concepts.modality

@@ -1,5 +1,11 @@
-{#- One row per DICOM patient (Issuer of Patient ID + Patient ID) with its OMOP person_id:
-    from the crosswalk when the patient is linked, else derived from the patient key. -#}
+{#- One row per DICOM patient (Issuer of Patient ID + Patient ID) and its OMOP person_id, linked
+    in this order (docs/linkage.md):
+    1. person_crosswalk (seeds/linkage), by issuer and Patient ID;
+    2. the clinical PERSON table (var clinical_source), whose person_source_value equals the
+       Patient ID or '<issuer>:<Patient ID>' (only when exactly one person matches);
+    3. no match: var unmatched_patient_policy decides: 'create' derives a person_id from the
+       patient key; 'skip' and 'fail' leave it NULL (the patient is listed in unlinked_patients,
+       and with 'fail' a test fails the build). No patient is dropped silently. -#}
 
 with
 
@@ -15,6 +21,12 @@ crosswalk as (
 
 ),
 
+clinical_persons as (
+
+    select * from {{ ref('stg_clinical__persons') }}
+
+),
+
 patients as (
 
     select
@@ -24,28 +36,68 @@ patients as (
         min(patient_birth_date) as birth_date,
         min(patient_sex) as patient_sex,
         count(distinct patient_sex) as patient_sex_count,
-        min(study_date) as first_study_date
+        count(distinct study_instance_uid) as study_count,
+        count(*) as series_count
     from series
     group by patient_key
+
+),
+
+-- clinical persons by the source value an image's patient would carry; ambiguous values are dropped
+clinical_keys as (
+
+    select
+        person_source_value,
+        min(person_id) as person_id
+    from clinical_persons
+    where person_source_value is not null
+    group by person_source_value
+    having count(*) = 1
+
+),
+
+linked as (
+
+    select
+        patients.*,
+        crosswalk.person_id as crosswalk_person_id,
+        coalesce(qualified_match.person_id, plain_match.person_id) as clinical_person_id
+    from patients
+    left join crosswalk
+        on
+            patients.patient_id = crosswalk.patient_id
+            and coalesce(patients.issuer_of_patient_id, '') = coalesce(crosswalk.issuer_of_patient_id, '')
+    left join clinical_keys as qualified_match
+        on patients.issuer_of_patient_id || ':' || patients.patient_id = qualified_match.person_source_value
+    left join clinical_keys as plain_match
+        on patients.patient_id = plain_match.person_source_value
 
 ),
 
 final as (
 
     select
-        patients.patient_key,
-        patients.patient_id,
-        patients.issuer_of_patient_id,
-        patients.birth_date,
-        patients.patient_sex,
-        patients.patient_sex_count,
-        crosswalk.person_id is not null as is_linked,
-        coalesce(crosswalk.person_id, {{ stable_id('patients.patient_key') }}) as person_id
-    from patients
-    left join crosswalk
-        on
-            patients.patient_id = crosswalk.patient_id
-            and coalesce(patients.issuer_of_patient_id, '') = coalesce(crosswalk.issuer_of_patient_id, '')
+        patient_key,
+        patient_id,
+        issuer_of_patient_id,
+        birth_date,
+        patient_sex,
+        patient_sex_count,
+        study_count,
+        series_count,
+        case
+            when crosswalk_person_id is not null then 'crosswalk'
+            when clinical_person_id is not null then 'clinical_person'
+            when '{{ var("unmatched_patient_policy") }}' = 'create' then 'created'
+            else 'unmatched'
+        end as link_method,
+        crosswalk_person_id is not null or clinical_person_id is not null as is_linked,
+        case
+            when crosswalk_person_id is not null then crosswalk_person_id
+            when clinical_person_id is not null then clinical_person_id
+            when '{{ var("unmatched_patient_policy") }}' = 'create' then {{ stable_id('patient_key') }}
+        end as person_id
+    from linked
 
 )
 

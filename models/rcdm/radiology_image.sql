@@ -17,6 +17,15 @@ series as (
 
 ),
 
+-- images of patients left unlinked by the 'skip' / 'fail' policy are left out, as their studies are
+linked_patients as (
+
+    select patient_key
+    from {{ ref('int_dicom__patients') }}
+    where person_id is not null
+
+),
+
 series_planes as (
 
     select * from {{ ref('int_series_plane') }}
@@ -72,6 +81,8 @@ final as (
     from distinct_instances
     inner join series
         on distinct_instances.series_instance_uid = series.series_instance_uid
+    inner join linked_patients
+        on series.patient_key = linked_patients.patient_key
     left join series_planes
         on distinct_instances.series_instance_uid = series_planes.series_instance_uid
     left join series_contrast

@@ -9,9 +9,11 @@ studies as (
 
 ),
 
+-- patients left unlinked by the 'skip' / 'fail' policy have no person: see unlinked_patients
 patients as (
 
     select * from {{ ref('int_dicom__patients') }}
+    where person_id is not null
 
 ),
 

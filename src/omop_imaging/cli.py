@@ -7,6 +7,7 @@ import json
 import sys
 
 from . import __version__
+from .cohort import BUILT_IN as BUILT_IN_COHORTS
 from .report import FORMATS as REPORT_FORMATS
 from .report import SECTIONS as REPORT_SECTIONS
 from .settings import DEFAULT_DUCKDB, TARGETS, duckdb_path, sample_dicom_folders
@@ -90,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run `dbt seed` then `dbt build` with the project's own profiles/ on the target.",
     )
     _add_target_options(build)
+    build.add_argument(
+        "--vars",
+        metavar="YAML",
+        help='dbt vars, e.g. "{clinical_source: demo, unmatched_patient_policy: skip}" (see dbt_project.yml)',
+    )
 
     dbt = commands.add_parser(
         "dbt",
@@ -135,6 +141,61 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=20, metavar="N", help="unmapped protocols to list (default 20)"
     )
 
+    cohort = commands.add_parser(
+        "cohort",
+        help="list the image series of a clinical cohort (OHDSI cohort table or a built-in definition)",
+        description=(
+            "Select the image series of a cohort and write them (person, study / series UIDs, "
+            "folder, DICOMweb URI, classification, MR timing) as CSV or Parquet, then print the "
+            "counts of persons, studies, series and images. The cohort is either an OHDSI cohort "
+            "table in CSV (cohort_definition_id, subject_id, cohort_start_date, cohort_end_date, as "
+            "ATLAS writes it; subject_id is the OMOP person_id) whose series are taken within each "
+            "subject's cohort period unless --days-from-start says otherwise, or a built-in "
+            "definition: t1-volumetric-brain-mri (seed 000: TR/TE/TI rule) or "
+            "er-ct-brain-precontrast (seed 002: axial pre-contrast brain CT on the day of an "
+            "emergency-room visit for a cerebral hemorrhage). Image criteria narrow either down."
+        ),
+    )
+    _add_target_options(cohort)
+    source = cohort.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--definition", choices=sorted(BUILT_IN_COHORTS), help="a built-in cohort definition"
+    )
+    source.add_argument(
+        "--cohort-table", metavar="CSV", help="an OHDSI cohort table exported as CSV"
+    )
+    cohort.add_argument(
+        "--cohort-definition-id", type=int, metavar="N", help="only this cohort of the table"
+    )
+    cohort.add_argument("--modality", nargs="+", default=[], metavar="CODE", help="e.g. CT MR")
+    cohort.add_argument(
+        "--body-part",
+        nargs="+",
+        default=[],
+        metavar="TERM",
+        help="Body Part Examined, e.g. HEAD BRAIN",
+    )
+    cohort.add_argument(
+        "--plane", nargs="+", default=[], choices=["axial", "coronal", "sagittal", "oblique"]
+    )
+    cohort.add_argument(
+        "--contrast", choices=["with", "without", "unknown"], help="contrast status"
+    )
+    cohort.add_argument(
+        "--tr", metavar="MIN:MAX", help="Repetition Time range in ms (inclusive; MIN: or :MAX)"
+    )
+    cohort.add_argument("--te", metavar="MIN:MAX", help="Echo Time range in ms")
+    cohort.add_argument("--ti", metavar="MIN:MAX", help="Inversion Time range in ms")
+    cohort.add_argument(
+        "--days-from-start",
+        metavar="MIN:MAX",
+        help="image date minus cohort start date, in days (default: within the cohort period)",
+    )
+    cohort.add_argument(
+        "--out", metavar="FILE", help="write the series to FILE.csv or FILE.parquet"
+    )
+    cohort.add_argument("--json", action="store_true", help="print the counts as JSON")
+
     classify = commands.add_parser(
         "classify",
         help="print per series the header classifier's plane, contrast, MR family and evidence",
@@ -172,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         "counts": _counts,
         "report": _report,
         "classify": _classify,
+        "cohort": _cohort,
     }[args.command]
     return handler(args)
 
@@ -203,9 +265,10 @@ def _harvest(args) -> int:
 def _build(args) -> int:
     from .dbt_runner import run_dbt
 
-    code = run_dbt(["seed"], args.target, args.db)
+    extra = ["--vars", args.vars] if args.vars else []
+    code = run_dbt(["seed", *extra], args.target, args.db)
     if code == 0:
-        code = run_dbt(["build", "--exclude", "resource_type:seed"], args.target, args.db)
+        code = run_dbt(["build", "--exclude", "resource_type:seed", *extra], args.target, args.db)
     return code
 
 
@@ -223,7 +286,16 @@ def _demo(args) -> int:
         harvest_args.append("--no-progress")
     code = main(harvest_args)
     if code == 0:
-        code = main(["build", "--target", "duckdb", *(["--db", args.db] if args.db else [])])
+        code = main(
+            [
+                "build",
+                "--target",
+                "duckdb",
+                "--vars",
+                "{clinical_source: demo}",
+                *(["--db", args.db] if args.db else []),
+            ]
+        )
     if code == 0:
         code = main(["counts", "--target", "duckdb", *(["--db", args.db] if args.db else [])])
     return code
@@ -249,6 +321,44 @@ def _report(args) -> int:
         )
         return 2
     print(render(collect(args.target, duckdb_path(args.db), sections, args.limit), args.format))
+    return 0
+
+
+def _cohort(args) -> int:
+    from pathlib import Path
+
+    from .cohort import Criteria, parse_range, read_cohort_table, select_series, write_result
+    from .database import connect
+
+    try:
+        days = parse_range(args.days_from_start) if args.days_from_start else None
+        criteria = Criteria(
+            modalities=args.modality,
+            body_parts=args.body_part,
+            planes=args.plane,
+            contrast=args.contrast,
+            repetition_time=parse_range(args.tr),
+            echo_time=parse_range(args.te),
+            inversion_time=parse_range(args.ti),
+            days_from_start=days,
+        )
+        cohort_rows = (
+            read_cohort_table(Path(args.cohort_table), args.cohort_definition_id)
+            if args.cohort_table
+            else None
+        )
+    except (OSError, ValueError) as error:
+        print(f"omop-imaging cohort: {error}", file=sys.stderr)
+        return 2
+    with connect(args.target, duckdb_path(args.db)) as connection:
+        result = select_series(connection, args.target, criteria, args.definition, cohort_rows)
+    if args.out:
+        write_result(result, Path(args.out))
+    counts = result.counts()
+    if args.json:
+        print(json.dumps(counts))
+    else:
+        print(", ".join(f"{value} {name}" for name, value in counts.items()))
     return 0
 
 

@@ -1,7 +1,9 @@
 """`omop-imaging report`: the data-quality report of a built database, in four formats.
 
 Sections: the ETL coverage per table and column (model etl_coverage), the protocols still
-unmapped (radiology_unmapped_protocols) and the files the harvest rejected, by category. All
+unmapped (radiology_unmapped_protocols), the files the harvest rejected, by category, and the
+DICOM patients no clinical person matched (unlinked_patients; listed by a hash, never by their
+Patient ID, so the report can be shared). All
 aggregation happens in the database; only the summary rows come to Python.
 """
 
@@ -16,7 +18,7 @@ from .database import OUTPUT_SCHEMA, connect, query
 from .staging_schema import FILE_TABLE
 
 FORMATS = ("table", "csv", "json", "markdown")
-SECTIONS = ("coverage", "protocols", "rejected")
+SECTIONS = ("coverage", "protocols", "rejected", "unlinked")
 
 
 @dataclass
@@ -51,6 +53,12 @@ def collect(
             f"select modality, body_part_examined, protocol_source_value, study_count "
             f"from {schema}.radiology_unmapped_protocols "
             f"order by study_count desc, modality, protocol_source_value limit {int(protocol_limit)}",
+        ),
+        "unlinked": (
+            "Patients not linked to a clinical person (patient_ref is a hash: look it up in unlinked_patients)",
+            ["patient_ref", "link_method", "person_id", "study_count", "series_count"],
+            f"select substr(md5(patient_key), 1, 12) as patient_ref, link_method, person_id, study_count, "
+            f"series_count from {schema}.unlinked_patients order by link_method, study_count desc, patient_ref",
         ),
         "rejected": (
             "Files rejected by the harvest, by category",

@@ -1,0 +1,29 @@
+{#- The clinical OBSERVATION_PERIOD rows images are linked to: the user's clinical schema
+    (var clinical_source 'schema'), the demo seed ('demo', the default) or none ('none'). -#}
+
+with
+
+source as (
+
+    {% if var('clinical_source') == 'schema' -%}
+        select * from {{ source('clinical', 'observation_period') }}
+    {%- else -%}
+        select * from {{ ref('demo_observation_period') }}
+        {% if var('clinical_source') == 'none' %}where 1 = 0{% endif %}
+    {%- endif %}
+
+),
+
+renamed as (
+
+    select
+        observation_period_id,
+        person_id,
+        observation_period_start_date,
+        observation_period_end_date,
+        period_type_concept_id
+    from source
+
+)
+
+select * from renamed

@@ -1,12 +1,13 @@
 {#-
     Safe casts of DICOM value text: a malformed value becomes NULL, never a failed build.
-    DICOM formats: DS/IS decimal strings, DA 'YYYYMMDD' (ACR-NEMA 'YYYY.MM.DD'),
-    TM 'HHMMSS.FFFFFF' with trailing parts optional (ACR-NEMA 'HH:MM:SS'),
+    DICOM formats: DS/IS decimal strings (an exponent may have leading zeros, '-1e-016', and at
+    most two significant digits, so that no value overflows a double), DA 'YYYYMMDD' (ACR-NEMA
+    'YYYY.MM.DD'), TM 'HHMMSS.FFFFFF' with trailing parts optional (ACR-NEMA 'HH:MM:SS'),
     DT 'YYYYMMDDHHMMSS.FFFFFF&ZZXX' with trailing parts optional.
 -#}
 
 {% macro dicom_number_pattern() -%}
-    '^[[:space:]]*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,2})?[[:space:]]*$'
+    '^[[:space:]]*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?0*[0-9]{1,2})?[[:space:]]*$'
 {%- endmacro %}
 
 {% macro regex_matches(expression, pattern) -%}

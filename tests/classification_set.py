@@ -1,8 +1,9 @@
 """The labelled set of real series for the header classifier's accuracy (tests/data/classification_labels.csv).
 
 Each label row names a series by one of its files: a file of pydicom's test files, of the pydicom-data
-package, or a medimages4tests dataset (module below ``medimages4tests.dummy.dicom``), which is written
-here from its stored real scanner headers. Where each label comes from is the row's ``label_source``:
+package, of nibabel's test data (nibabel comes with medimages4tests; its files are copied, gzipped ones
+unpacked, into the harvested folder), or a medimages4tests dataset (module below
+``medimages4tests.dummy.dicom``), which is written here from its stored real scanner headers. Where each label comes from is the row's ``label_source``:
 dataset names, pydicom's test-file documentation, protocol names written by the scanner, a human
 reading the header; never the classifier.
 """
@@ -10,7 +11,9 @@ reading the header; never the classifier.
 from __future__ import annotations
 
 import csv
+import gzip
 import importlib
+import shutil
 import warnings
 from collections import defaultdict
 from collections.abc import Callable
@@ -63,8 +66,31 @@ def write_medimages_series(folder: Path, modules: list[str]) -> dict[str, Path]:
     return folders
 
 
+def copy_nibabel_files(folder: Path, relative_paths: list[str]) -> dict[str, Path]:
+    """Copy nibabel test files (paths relative to the nibabel package) into `folder`, unpacking
+    .gz files; returns relative path -> copy."""
+    import nibabel
+
+    package = Path(nibabel.__file__).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = {}
+    for relative in relative_paths:
+        source = package / relative
+        target = folder / relative.replace("/", "_").removesuffix(".gz")
+        if relative.endswith(".gz"):
+            with gzip.open(source, "rb") as packed, target.open("wb") as unpacked:
+                shutil.copyfileobj(packed, unpacked)
+        else:
+            shutil.copyfile(source, target)
+        copies[relative] = target
+    return copies
+
+
 def label_files(
-    labels: list[dict[str, str]], sample_folders: list[str], medimages: dict[str, Path]
+    labels: list[dict[str, str]],
+    sample_folders: list[str],
+    medimages: dict[str, Path],
+    nibabel_copies: dict[str, Path],
 ) -> list[str]:
     """The file that names each label row's series, in the order of the rows."""
     roots = {"pydicom": Path(sample_folders[0]), "pydicom-data": Path(sample_folders[1])}
@@ -72,6 +98,8 @@ def label_files(
     for row in labels:
         if row["source"] == "medimages4tests":
             path = medimages[row["file"]] / "0.dcm"
+        elif row["source"] == "nibabel":
+            path = nibabel_copies[row["file"]]
         else:
             path = roots[row["source"]] / row["file"]
         assert path.exists(), f"labelled file missing: {path}"

@@ -127,15 +127,25 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 @pytest.fixture(scope="session")
 def classification_inputs(tmp_path_factory, sample_folders):
     """The labelled real series: label rows, the file naming each row's series, and the folders to
-    harvest (the sample folders plus the medimages4tests series written for the labels)."""
-    from classification_set import label_files, load_labels, write_medimages_series
+    harvest (the sample folders, the medimages4tests series written and the nibabel files copied
+    for the labels)."""
+    from classification_set import (
+        copy_nibabel_files,
+        label_files,
+        load_labels,
+        write_medimages_series,
+    )
 
     labels = load_labels()
     modules = sorted({row["file"] for row in labels if row["source"] == "medimages4tests"})
     medimages_folder = tmp_path_factory.mktemp("medimages4tests")
     medimages = write_medimages_series(medimages_folder, modules)
-    files = label_files(labels, sample_folders, medimages)
-    return labels, files, [*sample_folders, str(medimages_folder)]
+    nibabel_folder = tmp_path_factory.mktemp("nibabel")
+    nibabel_copies = copy_nibabel_files(
+        nibabel_folder, [row["file"] for row in labels if row["source"] == "nibabel"]
+    )
+    files = label_files(labels, sample_folders, medimages, nibabel_copies)
+    return labels, files, [*sample_folders, str(medimages_folder), str(nibabel_folder)]
 
 
 @pytest.fixture(scope="session")

@@ -204,6 +204,11 @@ def test_cohort_command_with_an_ohdsi_cohort_table(built_duckdb, tmp_path):
     assert built_in == {"persons": 1, "studies": 1, "series": 1, "images": 4}
 
 
+def fetch_all(database, sql):
+    with duckdb.connect(database, read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
 def query_scalar(database, sql):
     with duckdb.connect(database, read_only=True) as connection:
         return connection.execute(sql).fetchone()[0]

@@ -16,15 +16,9 @@ series as (
 
 ),
 
-planes as (
+classification as (
 
-    select * from {{ ref('int_series_plane') }}
-
-),
-
-contrasts as (
-
-    select * from {{ ref('int_series_contrast') }}
+    select * from {{ ref('int_series_classification') }}
 
 ),
 
@@ -69,9 +63,12 @@ final as (
         series.series_description,
         series.protocol_name,
         series.manufacturer,
-        planes.image_plane,
-        planes.has_plane_disagreement,
-        contrasts.contrast_status,
+        classification.image_plane,
+        classification.has_plane_disagreement,
+        classification.contrast_status,
+        classification.sequence_family,
+        classification.is_volumetric,
+        classification.is_localizer,
         timing.repetition_time_ms,
         timing.echo_time_ms,
         timing.inversion_time_ms,
@@ -82,10 +79,8 @@ final as (
     from image_occurrences
     inner join series
         on image_occurrences.image_series_uid = series.series_instance_uid
-    left join planes
-        on image_occurrences.image_series_uid = planes.series_instance_uid
-    left join contrasts
-        on image_occurrences.image_series_uid = contrasts.series_instance_uid
+    left join classification
+        on image_occurrences.image_series_uid = classification.series_instance_uid
     left join timing
         on image_occurrences.image_series_uid = timing.series_instance_uid
 

@@ -26,15 +26,9 @@ linked_patients as (
 
 ),
 
-series_planes as (
+classification as (
 
-    select * from {{ ref('int_series_plane') }}
-
-),
-
-series_contrast as (
-
-    select * from {{ ref('int_series_contrast') }}
+    select * from {{ ref('int_series_classification') }}
 
 ),
 
@@ -68,7 +62,7 @@ final as (
         coalesce(plane_concepts.concept_id, 0) as laterality_concept_id,
         coalesce(contrast_concepts.concept_id, 0) as series_type_concept_id,
         cast(
-            case series_contrast.contrast_status
+            case classification.contrast_status
                 when 'WITH_CONTRAST' then 'post-contrast'
                 when 'WITHOUT_CONTRAST' then 'pre-contrast'
             end as varchar(50)
@@ -83,16 +77,14 @@ final as (
         on distinct_instances.series_instance_uid = series.series_instance_uid
     inner join linked_patients
         on series.patient_key = linked_patients.patient_key
-    left join series_planes
-        on distinct_instances.series_instance_uid = series_planes.series_instance_uid
-    left join series_contrast
-        on distinct_instances.series_instance_uid = series_contrast.series_instance_uid
+    left join classification
+        on distinct_instances.series_instance_uid = classification.series_instance_uid
     left join imaging_concepts as plane_concepts
-        on coalesce(distinct_instances.image_plane, series_planes.image_plane) = plane_concepts.concept_code
+        on coalesce(distinct_instances.image_plane, classification.image_plane) = plane_concepts.concept_code
     left join imaging_concepts as contrast_concepts
         on
-            series_contrast.contrast_status = contrast_concepts.concept_code
-            and series_contrast.contrast_status <> 'CONTRAST_UNKNOWN'
+            classification.contrast_status = contrast_concepts.concept_code
+            and classification.contrast_status <> 'CONTRAST_UNKNOWN'
     where distinct_instances.file_rank = 1
 
 )

@@ -8,6 +8,8 @@ import sys
 
 from . import __version__
 from .cohort import BUILT_IN as BUILT_IN_COHORTS
+from .cohort import SEQUENCE_FAMILIES
+from .database import DatabaseNotReady
 from .report import FORMATS as REPORT_FORMATS
 from .report import SECTIONS as REPORT_SECTIONS
 from .settings import DEFAULT_DUCKDB, TARGETS, duckdb_path, sample_dicom_folders
@@ -182,6 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--contrast", choices=["with", "without", "unknown"], help="contrast status"
     )
     cohort.add_argument(
+        "--sequence-family",
+        nargs="+",
+        default=[],
+        choices=SEQUENCE_FAMILIES,
+        type=str.upper,
+        metavar="FAMILY",
+        help=f"MR sequence family from the header classifier: {', '.join(SEQUENCE_FAMILIES)}",
+    )
+    cohort.add_argument(
         "--tr", metavar="MIN:MAX", help="Repetition Time range in ms (inclusive; MIN: or :MAX)"
     )
     cohort.add_argument("--te", metavar="MIN:MAX", help="Echo Time range in ms")
@@ -235,7 +246,11 @@ def main(argv: list[str] | None = None) -> int:
         "classify": _classify,
         "cohort": _cohort,
     }[args.command]
-    return handler(args)
+    try:
+        return handler(args)
+    except DatabaseNotReady as error:
+        print(f"omop-imaging {args.command}: {error}", file=sys.stderr)
+        return 1
 
 
 def _harvest(args) -> int:
@@ -337,6 +352,7 @@ def _cohort(args) -> int:
             body_parts=args.body_part,
             planes=args.plane,
             contrast=args.contrast,
+            sequence_families=args.sequence_family,
             repetition_time=parse_range(args.tr),
             echo_time=parse_range(args.te),
             inversion_time=parse_range(args.ti),

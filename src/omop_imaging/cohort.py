@@ -19,6 +19,19 @@ BUILT_IN = {
     "t1-volumetric-brain-mri": "cohort_t1_volumetric_brain_mri",
     "er-ct-brain-precontrast": "cohort_er_ct_brain_precontrast",
 }
+SEQUENCE_FAMILIES = [
+    "T1W",
+    "T2W",
+    "FLAIR",
+    "PDW",
+    "DWI",
+    "ADC",
+    "T2STAR_SWI",
+    "LOCALIZER",
+    "PERFUSION",
+    "ANGIOGRAPHY",
+    "OTHER_SEQUENCE",
+]
 CONTRAST = {"with": "WITH_CONTRAST", "without": "WITHOUT_CONTRAST", "unknown": "CONTRAST_UNKNOWN"}
 OUTPUT_COLUMNS = [
     "person_id",
@@ -30,6 +43,7 @@ OUTPUT_COLUMNS = [
     "body_part_examined",
     "image_plane",
     "contrast_status",
+    "sequence_family",
     "repetition_time_ms",
     "echo_time_ms",
     "inversion_time_ms",
@@ -47,6 +61,7 @@ class Criteria:
     body_parts: list[str] = field(default_factory=list)
     planes: list[str] = field(default_factory=list)
     contrast: str | None = None
+    sequence_families: list[str] = field(default_factory=list)
     repetition_time: tuple[float | None, float | None] = (None, None)
     echo_time: tuple[float | None, float | None] = (None, None)
     inversion_time: tuple[float | None, float | None] = (None, None)
@@ -140,6 +155,7 @@ def select_series(
     any_of("series.modality", criteria.modalities)
     any_of("series.body_part_examined", criteria.body_parts)
     any_of("series.image_plane", criteria.planes)
+    any_of("series.sequence_family", criteria.sequence_families)
     if criteria.contrast:
         clauses.append(f"series.contrast_status = {mark}")
         parameters.append(CONTRAST[criteria.contrast])

@@ -10,19 +10,41 @@ from .staging_schema import RAW_SCHEMA
 OUTPUT_SCHEMA = os.environ.get("OMOP_IMAGING_PG_SCHEMA", "cdm")
 
 
+class DatabaseNotReady(Exception):
+    """The database or a table it needs is missing: say what to run, not a traceback."""
+
+
 @contextmanager
 def connect(target: str, duckdb_path: str):
-    """A DB-API connection: DuckDB read-only, or PostgreSQL through the PG* variables."""
+    """A DB-API connection: DuckDB read-only, or PostgreSQL through the PG* variables.
+
+    A missing database or table becomes DatabaseNotReady with a message naming the next step.
+    """
     if target == "duckdb":
         import duckdb
 
+        if not os.path.exists(duckdb_path):
+            raise DatabaseNotReady(
+                f"no database at {duckdb_path}: run `omop-imaging harvest` and `omop-imaging build` first"
+            )
         connection = duckdb.connect(duckdb_path, read_only=True)
+        missing_table = duckdb.CatalogException
     else:
         import psycopg2
+        import psycopg2.errors
 
-        connection = psycopg2.connect("")
+        try:
+            connection = psycopg2.connect("")
+        except psycopg2.OperationalError as error:
+            raise DatabaseNotReady(
+                f"cannot connect to PostgreSQL (PG* variables): {error}".strip()
+            ) from error
+        missing_table = psycopg2.errors.UndefinedTable
     try:
         yield connection
+    except missing_table as error:
+        first_line = str(error).splitlines()[0]
+        raise DatabaseNotReady(f"{first_line}: run `omop-imaging build` first") from error
     finally:
         connection.close()
 

@@ -19,10 +19,15 @@ concepts as (
 
 ),
 
-relationships as (
+attribute_values as (
 
-    select * from {{ ref('concept_relationship') }}
-    where invalid_reason is null
+    select * from {{ ref('int_vocabulary__attribute_values') }}
+
+),
+
+standard_maps as (
+
+    select * from {{ ref('int_vocabulary__standard_maps') }}
 
 ),
 
@@ -51,24 +56,8 @@ attribute_concepts as (
 -- attributes with a value set: their coded values are expected to map
 attributes_with_value_sets as (
 
-    select distinct concept_id_1 as attribute_concept_id
-    from relationships
-    where relationship_id = 'Maps to value'
-
-),
-
--- the values an attribute allows, by their code
-allowed_values as (
-
-    select
-        relationships.concept_id_1 as attribute_concept_id,
-        concepts.concept_code as value_code,
-        min(concepts.concept_id) as value_concept_id
-    from relationships
-    inner join concepts
-        on relationships.concept_id_2 = concepts.concept_id
-    where relationships.relationship_id = 'Maps to value'
-    group by relationships.concept_id_1, concepts.concept_code
+    select distinct attribute_concept_id
+    from attribute_values
 
 ),
 
@@ -82,17 +71,6 @@ coded_item_concepts as (
     inner join coding_schemes
         on concepts.vocabulary_id = coding_schemes.vocabulary_id
     group by coding_schemes.coding_scheme_designator, concepts.concept_code
-
-),
-
-standard_maps as (
-
-    select
-        concept_id_1 as concept_id,
-        min(concept_id_2) as standard_concept_id
-    from relationships
-    where relationship_id = 'Maps to'
-    group by concept_id_1
 
 ),
 
@@ -120,7 +98,7 @@ joined as (
             header_values.value_source = 'coded_sequence'
             or (header_values.vr = 'CS' and attributes_with_value_sets.attribute_concept_id is not null)
         ) as is_coded_value,
-        coalesce(allowed_values.value_concept_id, coded_item_concepts.concept_id) as source_value_concept_id,
+        coalesce(attribute_values.value_concept_id, coded_item_concepts.concept_id) as source_value_concept_id,
         unit_concepts.unit_code,
         unit_concepts.unit_concept_id
     from header_values
@@ -128,11 +106,11 @@ joined as (
         on header_values.attribute_code = attribute_concepts.concept_code
     left join attributes_with_value_sets
         on attribute_concepts.concept_id = attributes_with_value_sets.attribute_concept_id
-    left join allowed_values
+    left join attribute_values
         on
-            attribute_concepts.concept_id = allowed_values.attribute_concept_id
+            attribute_concepts.concept_id = attribute_values.attribute_concept_id
             and header_values.value_source <> 'coded_sequence'
-            and upper(trim(header_values.value_text)) = allowed_values.value_code
+            and upper(trim(header_values.value_text)) = attribute_values.value_code
     left join coded_item_concepts
         on
             header_values.value_source = 'coded_sequence'

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import duckdb
+import pydicom
 import pytest
 from dicom_files import bump_mtime, count_files, write_with_raw_values
 
@@ -240,3 +241,64 @@ def test_representative_changed_on_disk_hands_over_to_the_next_instance(
     assert fetch(incremental, representative) == [(str(folder / "IM1"),)]
     assert fetch(incremental, ELEMENT_CONTENT) == fetch(fresh, ELEMENT_CONTENT)
     assert fetch(incremental, FILE_CONTENT) == fetch(fresh, FILE_CONTENT)
+
+
+def write_series(source, folder, uid_suffixes):
+    """Copies of one real file as one series, one SOP Instance UID each (IM0, IM1, ... in order)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, suffix in enumerate(uid_suffixes):
+        write_with_raw_values(
+            source, folder / f"IM{index}", SOPInstanceUID=f"1.2.826.0.1.3680043.8.498.{suffix}"
+        )
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_representative_found_whichever_task_holds_it(pydicom_test_files, tmp_path, workers):
+    # Workers flatten one file per series and task in full; with tasks of 2 files the smallest
+    # SOP Instance UID (IM5, '...401') sits in the last task, each task has its own smallest.
+    folder = tmp_path / "series"
+    write_series(
+        pydicom_test_files / "MR_small.dcm", folder, ["406", "405", "404", "403", "402", "401"]
+    )
+    small_tasks = str(tmp_path / "small.duckdb")
+    run_harvest([str(folder)], small_tasks, workers=workers, task_files=2, batch_files=2)
+    one_task = str(tmp_path / "one.duckdb")
+    run_harvest([str(folder)], one_task, workers=1)
+
+    representative = "select file_path from dicom_raw.harvested_file where is_series_representative"
+    assert fetch(small_tasks, representative) == [(str(folder / "IM5"),)]
+    assert fetch(small_tasks, ELEMENT_CONTENT) == fetch(one_task, ELEMENT_CONTENT)
+    assert fetch(small_tasks, FILE_CONTENT) == fetch(one_task, FILE_CONTENT)
+
+
+def test_element_count_is_the_header_size_for_every_instance(pydicom_test_files, tmp_path):
+    folder = tmp_path / "series"
+    write_series(pydicom_test_files / "MR_small.dcm", folder, ["503", "501", "502"])
+    database = str(tmp_path / "db.duckdb")
+    run_harvest([str(folder)], database, workers=1, task_files=3)
+
+    header = pydicom.dcmread(folder / "IM0", stop_before_pixels=True)
+    counts = fetch(
+        database,
+        "select is_series_representative, element_count from dicom_raw.harvested_file order by 1",
+    )
+    assert counts == [(False, len(header)), (False, len(header)), (True, len(header))]
+
+
+def test_full_headers_with_small_tasks_keep_every_row(pydicom_test_files, tmp_path):
+    folder = tmp_path / "series"
+    write_series(pydicom_test_files / "MR_small.dcm", folder, ["603", "602", "601"])
+    small_tasks = str(tmp_path / "small.duckdb")
+    run_harvest([str(folder)], small_tasks, workers=1, task_files=1, full_headers=True)
+    default = str(tmp_path / "default.duckdb")
+    run_harvest([str(folder)], default, workers=1)
+
+    per_file = "select file_id, count(*) from dicom_raw.header_element group by 1 order by 1"
+    full_counts = fetch(small_tasks, per_file)
+    assert len({count for _file, count in full_counts}) == 1  # every file: its whole header
+    assert fetch(default, per_file) != full_counts
+    assert fetch(
+        small_tasks,
+        "select bool_and(full_header_kept) and bool_and(harvested_with_full_headers) "
+        "from dicom_raw.harvested_file",
+    ) == [(True,)]

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from .discover import iter_files
 from .ids import stable_id
-from .reader import ElementRows, FileRecord, quiet_pydicom, read_file
+from .reader import ElementRows, FileRecord, quiet_pydicom, read_file, read_files
 from .staging_schema import ELEMENT_COLUMN_NAMES, FILE_COLUMN_NAMES
 from .store import Batch, InstanceRef, StagingStore
 
@@ -33,6 +33,7 @@ class HarvestOptions:
     full_headers: bool = False
     workers: int | None = None  # None: one per core
     batch_files: int = 1000  # files per load transaction
+    task_files: int = TASK_FILES  # files per worker task
     progress: bool = True
 
 
@@ -73,11 +74,6 @@ class HarvestSummary:
         }
 
 
-def read_files(paths: list[str]) -> list[tuple[FileRecord, ElementRows]]:
-    """One worker task."""
-    return [read_file(path) for path in paths]
-
-
 def harvest(
     paths: Iterable[str], store: StagingStore, options: HarvestOptions | None = None
 ) -> HarvestSummary:
@@ -92,9 +88,9 @@ def harvest(
         if workers == 1:
             quiet_pydicom()
             for task in tasks:
-                writer.add(read_files(task), progress)
+                writer.add(read_files(task, options.full_headers), progress)
         else:
-            _run_in_pool(tasks, workers, writer, progress)
+            _run_in_pool(tasks, workers, writer, progress, options.full_headers)
         writer.flush()
     finally:
         progress.close()
@@ -102,14 +98,16 @@ def harvest(
     return summary
 
 
-def _run_in_pool(tasks: Iterator[list[str]], workers: int, writer: _BatchWriter, progress) -> None:
+def _run_in_pool(
+    tasks: Iterator[list[str]], workers: int, writer: _BatchWriter, progress, full_headers: bool
+) -> None:
     in_flight_limit = workers * 3
     with ProcessPoolExecutor(
         workers, mp_context=get_context("spawn"), initializer=quiet_pydicom
     ) as pool:
         in_flight: set[Future] = set()
         for task in tasks:
-            in_flight.add(pool.submit(read_files, task))
+            in_flight.add(pool.submit(read_files, task, full_headers))
             while len(in_flight) >= in_flight_limit:
                 done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -127,7 +125,7 @@ def _tasks(
 ) -> Iterator[list[str]]:
     """Group paths into worker tasks, leaving out files stored before and unchanged since (unless
     --full-headers asks for more than was kept of them)."""
-    while chunk := list(islice(files, TASK_FILES)):
+    while chunk := list(islice(files, options.task_files)):
         summary.files_seen += len(chunk)
         stored = store.stored_files([stable_id(path) for path in chunk])
         todo = []

@@ -16,13 +16,19 @@ import pydicom
 import pydicom.hooks
 from pydicom import config as pydicom_config
 from pydicom.charset import default_encoding
-from pydicom.datadict import dictionary_VR, keyword_for_tag, private_dictionary_VR
+from pydicom.datadict import (
+    dictionary_VR,
+    keyword_for_tag,
+    private_dictionary_VR,
+    tag_for_keyword,
+)
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 from pydicom.tag import _LUT_DESCRIPTOR_TAGS as LUT_DESCRIPTOR_TAGS
+from pydicom.tag import Tag
 from pydicom.valuerep import AMBIGUOUS_VR
 from pydicom.values import convert_value
 
@@ -94,14 +100,50 @@ class Rejected(Exception):
 
 
 def read_file(path: str) -> tuple[FileRecord, ElementRows]:
-    """Read `path`; on any failure return a rejected record and no rows."""
+    """Read `path` with its full header; on any failure return a rejected record and no rows."""
+    return read_files([path])[0]
+
+
+def read_files(paths: list[str], full_headers: bool = True) -> list[tuple[FileRecord, ElementRows]]:
+    """Read a group of files (one worker task).
+
+    With `full_headers` off, only the file with the smallest (SOP Instance UID, path) of each
+    series in the group is flattened whole; the others yield their instance-level rows only,
+    looked up directly. The smallest of a series over the whole harvest is also the smallest
+    within its group, so the harvest still sees every file that can represent its series.
+    """
+    parsed = [_parse(path) for path in paths]
+    smallest: dict[str, tuple[str, str]] = {}
+    if not full_headers:
+        for record, dataset in parsed:
+            if dataset is not None:
+                key = (record.sop_instance_uid, record.file_path)
+                series = record.series_instance_uid
+                if series not in smallest or key < smallest[series]:
+                    smallest[series] = key
+    results = []
+    for record, dataset in parsed:
+        rows = ElementRows()
+        if dataset is not None:
+            full = full_headers or smallest[record.series_instance_uid] == (
+                record.sop_instance_uid,
+                record.file_path,
+            )
+            rows = _guarded(record, _element_rows, dataset, record, full) or ElementRows()
+        results.append((record, rows))
+    return results
+
+
+def _parse(path: str) -> tuple[FileRecord, Dataset | None]:
+    """Parse the header of `path` (lazily: no values converted beyond the file's UIDs)."""
     record = FileRecord(stable_id(path), path, 0, 0, "rejected")
+    return record, _guarded(record, _read_header, path, record)
+
+
+def _guarded(record: FileRecord, action, *args):
+    """`action(*args)`; a failure rejects `record` (category and reason) and gives None."""
     try:
-        stat = os.stat(path)
-        record.file_size, record.file_mtime_ns = stat.st_size, stat.st_mtime_ns
-        rows = _read_header(path, record)
-        record.status, record.element_count = "harvested", len(rows)
-        return record, rows
+        return action(*args)
     except Rejected as rejected:
         record.reject_category, record.reject_reason = rejected.category, rejected.reason
     except FileNotFoundError:
@@ -116,7 +158,9 @@ def read_file(path: str) -> tuple[FileRecord, ElementRows]:
     except Exception as error:  # a parser failure on malformed bytes: report, never stop the run
         record.reject_category = "malformed"
         record.reject_reason = f"DICOM parse failed: {type(error).__name__}: {_safe_message(error)}"
-    return record, ElementRows()
+    record.status = "rejected"
+    record.element_count = 0
+    return None
 
 
 def _safe_message(error: Exception) -> str:
@@ -124,7 +168,9 @@ def _safe_message(error: Exception) -> str:
     return str(error).replace("\n", " ")[:200]
 
 
-def _read_header(path: str, record: FileRecord) -> ElementRows:
+def _read_header(path: str, record: FileRecord) -> Dataset:
+    stat = os.stat(path)
+    record.file_size, record.file_mtime_ns = stat.st_size, stat.st_mtime_ns
     if record.file_size == 0:
         raise Rejected("empty", "empty file (0 bytes)")
     with open(path, "rb") as handle:
@@ -139,16 +185,29 @@ def _read_header(path: str, record: FileRecord) -> ElementRows:
         except InvalidDicomError as error:
             raise Rejected("not_dicom", f"not a DICOM file: {_safe_message(error)}") from error
         meta = getattr(dataset, "file_meta", None) or Dataset()
-        record.transfer_syntax_uid = _text(meta.get("TransferSyntaxUID"))
-        media_class = _text(meta.get("MediaStorageSOPClassUID"))
+        record.transfer_syntax_uid = _uid_text(meta, "TransferSyntaxUID")
+        media_class = _uid_text(meta, "MediaStorageSOPClassUID")
         if media_class == DICOMDIR_SOP_CLASS or 0x00041220 in dataset:
             raise Rejected("dicomdir", "DICOMDIR media index, not an image: skipped")
-        record.sop_class_uid = _text(dataset.get("SOPClassUID")) or media_class
+        record.sop_class_uid = _uid_text(dataset, "SOPClassUID") or media_class
         record.study_instance_uid = _required_uid(dataset, "StudyInstanceUID")
         record.series_instance_uid = _required_uid(dataset, "SeriesInstanceUID")
         record.sop_instance_uid = _required_uid(dataset, "SOPInstanceUID")
-        rows = ElementRows()
-        _flatten(dataset, record, rows, sequence_path="", depth=0)
+    # The top-level data elements of the header (file meta information and pixel data apart).
+    record.status, record.element_count = "harvested", len(dataset)
+    return dataset
+
+
+def _element_rows(dataset: Dataset, record: FileRecord, full: bool) -> ElementRows:
+    rows = ElementRows()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if full:
+            _flatten(dataset, record, rows, sequence_path="", depth=0)
+        else:
+            # Dataset.keys(), not the data set itself: iterating that would convert every element.
+            tags = list(filter(INSTANCE_LEVEL_TAGS.__contains__, dataset.keys()))
+            _flatten(dataset, record, rows, sequence_path="", depth=0, tags=tags)
     return rows
 
 
@@ -162,12 +221,33 @@ def _starts_like_dataset(head: bytes) -> bool:
 
 
 def _required_uid(dataset: Dataset, keyword: str) -> str:
-    value = _text(dataset.get(keyword))
+    value = _uid_text(dataset, keyword)
     if not value:
         raise Rejected("missing_uid", f"no {keyword}: cannot place the file in a study and series")
     if len(value) > 64:
         raise Rejected("missing_uid", f"{keyword} longer than 64 characters")
     return value
+
+
+def _uid_text(dataset: Dataset, keyword: str) -> str | None:
+    """`_text(dataset.get(keyword))` for a UID element, without converting the element (and
+    storing it back) when its value is a single plain-ASCII UID."""
+    tag = _KEYWORD_TAGS.get(keyword)
+    if tag is None:
+        tag = _KEYWORD_TAGS[keyword] = Tag(tag_for_keyword(keyword))
+    raw = dataset.get_item(tag)
+    if (
+        isinstance(raw, RawDataElement)
+        and pydicom_config.settings.reading_validation_mode != pydicom_config.RAISE
+        and _standard_pydicom_conversion()
+    ):
+        converted = _convert_raw(dataset, raw, tag, default_encoding)
+        if converted is not None and converted[0] == "UI" and len(converted[1]) == 1:
+            return converted[1][0]
+    return _text(dataset.get(keyword))
+
+
+_KEYWORD_TAGS: dict = {}
 
 
 def _text(value: object) -> str | None:
@@ -178,11 +258,18 @@ def _text(value: object) -> str | None:
 
 
 def _flatten(
-    dataset: Dataset, record: FileRecord, rows: ElementRows, sequence_path: str, depth: int
+    dataset: Dataset,
+    record: FileRecord,
+    rows: ElementRows,
+    sequence_path: str,
+    depth: int,
+    tags: list | None = None,
 ) -> None:
+    """Rows of every element of `dataset` and of its sequence items; with `tags`, of those
+    top-level elements only, without their sequence items (which are never instance-level)."""
     top_level = depth == 0
     encoding = _UNKNOWN
-    for tag in list(dataset.keys()):
+    for tag in list(dataset.keys()) if tags is None else tags:
         tag_hex, keyword, skip = _tag_info(tag)
         if skip:
             continue
@@ -225,7 +312,7 @@ def _flatten(
                 str(len(values)),
                 instance_level,
             )
-            if depth + 1 >= MAX_SEQUENCE_DEPTH:
+            if tags is not None or depth + 1 >= MAX_SEQUENCE_DEPTH:
                 continue
             for item_index, item in enumerate(values[:MAX_SEQUENCE_ITEMS]):
                 item_path = (

@@ -139,10 +139,22 @@ def _comparable(rows):
 def test_classification_on_postgres_equals_duckdb(
     postgres_database, classification_inputs, classification_duckdb
 ):
-    """The header classifier builds on PostgreSQL and gives DuckDB's results for the same files."""
+    """The header classifier runs on PostgreSQL and gives DuckDB's results for the same files (the
+    whole build, tests included, runs on PostgreSQL in test_dbt_build_on_postgres: here only the
+    models the comparison reads)."""
     _labels, _files, folders = classification_inputs
     omop_imaging("harvest", *folders, "--target", "postgres", "--no-progress")
-    omop_imaging("build", "--target", "postgres")
+    omop_imaging("dbt", "--target", "postgres", "seed")
+    omop_imaging(
+        "dbt",
+        "--target",
+        "postgres",
+        "run",
+        "--select",
+        "+int_series_classification",
+        "+image_feature",
+        "measurement",
+    )
 
     with duckdb.connect(classification_duckdb, read_only=True) as connection:
         duck_classification = connection.execute(CLASSIFICATION).fetchall()

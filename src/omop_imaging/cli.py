@@ -231,6 +231,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="table (a block per series, default), csv or json (one record per series)",
     )
     classify.add_argument("--series", metavar="UID", help="only this Series Instance UID")
+
+    viewer = commands.add_parser(
+        "viewer",
+        help="start the web viewer: overview, protocols, combinations, quality, series browser",
+        description=(
+            "Start a web app (Streamlit) over a built database, read-only: an overview (persons, "
+            "studies, series, images by year and modality), protocols (most frequent, unmapped), "
+            "metadata combinations, data quality (coverage, rejected files) and a series browser "
+            "with filters and a CSV export of the matching series (UIDs, file paths, DICOMweb "
+            "URIs). Serves on 127.0.0.1 by default; stop it with Ctrl-C. Run `omop-imaging "
+            "build` first."
+        ),
+    )
+    _add_target_options(viewer)
+    viewer.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
+    viewer.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     return parser
 
 
@@ -245,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         "report": _report,
         "classify": _classify,
         "cohort": _cohort,
+        "viewer": _viewer,
     }[args.command]
     try:
         return handler(args)
@@ -387,6 +408,12 @@ def _classify(args) -> int:
         return 1
     print(format_rows(rows, args.format))
     return 0
+
+
+def _viewer(args) -> int:
+    from .viewer import serve
+
+    return serve(args.target, duckdb_path(args.db), args.host, args.port)
 
 
 if __name__ == "__main__":

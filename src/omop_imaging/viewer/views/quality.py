@@ -1,0 +1,63 @@
+"""Data quality: harvest outcome, rejected files by reason, ETL coverage, linkage, classifier gaps."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from ..common import guarded, load, number
+
+
+@guarded
+def render() -> None:
+    st.title("Data quality")
+    status = load("harvest_status")
+    files = dict(zip(status["status"], status["files"], strict=True))
+    columns = st.columns(3)
+    columns[0].metric("Files seen", number(sum(files.values())))
+    columns[1].metric("Harvested", number(files.get("harvested", 0)))
+    columns[2].metric("Rejected", number(files.get("rejected", 0)))
+
+    st.subheader("Rejected files by reason")
+    categories = load("rejected_by_category")
+    if categories.empty:
+        st.success("The harvest rejected no file.")
+    else:
+        chart, table = st.columns(2)
+        chart.altair_chart(
+            alt.Chart(categories)
+            .mark_bar()
+            .encode(
+                x=alt.X("files:Q"),
+                y=alt.Y("category:N", sort="-x", title=None),
+                tooltip=["category", "files"],
+            ),
+            width="stretch",
+        )
+        table.dataframe(categories, hide_index=True, width="stretch")
+        st.dataframe(load("rejected_by_reason", 25), hide_index=True, width="stretch")
+
+    st.subheader("ETL coverage")
+    st.caption(
+        "For each output table and column: rows mapped (a concept other than 0, or a value), "
+        "unmapped, and the share mapped; `omop-imaging report` prints the same."
+    )
+    coverage = load("coverage")
+    st.dataframe(
+        coverage,
+        hide_index=True,
+        width="stretch",
+        height=min(36 * (len(coverage) + 1) + 3, 900),
+        column_config={
+            "mapped_percent": st.column_config.ProgressColumn(
+                "mapped %", min_value=0, max_value=100, format="%.1f %%"
+            )
+        },
+    )
+
+    st.subheader("Patients not linked to a clinical person")
+    st.caption("Counted by what the linkage policy did; look them up in unlinked_patients.")
+    st.dataframe(load("unlinked_patients"), hide_index=True, width="stretch")
+
+    st.subheader("Header classifier gaps")
+    st.dataframe(load("classification_gaps"), hide_index=True, width="stretch")

@@ -261,7 +261,7 @@ def test_representative_found_whichever_task_holds_it(pydicom_test_files, tmp_pa
         pydicom_test_files / "MR_small.dcm", folder, ["406", "405", "404", "403", "402", "401"]
     )
     small_tasks = str(tmp_path / "small.duckdb")
-    run_harvest([str(folder)], small_tasks, workers=workers, task_files=2, batch_files=2)
+    summary = run_harvest([str(folder)], small_tasks, workers=workers, task_files=2, batch_files=2)
     one_task = str(tmp_path / "one.duckdb")
     run_harvest([str(folder)], one_task, workers=1)
 
@@ -269,6 +269,11 @@ def test_representative_found_whichever_task_holds_it(pydicom_test_files, tmp_pa
     assert fetch(small_tasks, representative) == [(str(folder / "IM5"),)]
     assert fetch(small_tasks, ELEMENT_CONTENT) == fetch(one_task, ELEMENT_CONTENT)
     assert fetch(small_tasks, FILE_CONTENT) == fetch(one_task, FILE_CONTENT)
+    # Earlier batches' representatives were demoted: the summary counts the rows that stay.
+    assert (
+        summary.elements
+        == fetch(small_tasks, "select count(*) from dicom_raw.header_element")[0][0]
+    )
 
 
 def test_element_count_is_the_header_size_for_every_instance(pydicom_test_files, tmp_path):
@@ -302,3 +307,24 @@ def test_full_headers_with_small_tasks_keep_every_row(pydicom_test_files, tmp_pa
         "select bool_and(full_header_kept) and bool_and(harvested_with_full_headers) "
         "from dicom_raw.harvested_file",
     ) == [(True,)]
+
+
+def test_reharvest_of_a_stored_folder_with_new_files(pydicom_test_files, tmp_path):
+    # The second run finds a store that is not empty: it looks stored files up, reads only the
+    # new ones, and the new smallest instance takes over as representative.
+    folder = tmp_path / "series"
+    write_series(pydicom_test_files / "MR_small.dcm", folder, ["703", "702"])
+    incremental = str(tmp_path / "incremental.duckdb")
+    run_harvest([str(folder)], incremental, workers=1)
+    write_with_raw_values(
+        pydicom_test_files / "MR_small.dcm",
+        folder / "IM2",
+        SOPInstanceUID="1.2.826.0.1.3680043.8.498.701",
+    )
+    second = run_harvest([str(folder)], incremental, workers=1, task_files=1)
+    assert (second.files_seen, second.unchanged, second.harvested) == (3, 2, 3)
+
+    fresh = str(tmp_path / "fresh.duckdb")
+    run_harvest([str(folder)], fresh, workers=2, task_files=1)
+    assert fetch(incremental, ELEMENT_CONTENT) == fetch(fresh, ELEMENT_CONTENT)
+    assert fetch(incremental, FILE_CONTENT) == fetch(fresh, FILE_CONTENT)

@@ -22,12 +22,19 @@ def iter_files(paths: Iterable[str]) -> Iterator[str]:
 
 
 def _distinct_roots(paths: Iterable[str]) -> list[str]:
-    roots = sorted({os.path.abspath(path) for path in paths})
-    distinct: list[str] = []
-    for root in roots:
-        if not any(root.startswith(kept.rstrip(os.sep) + os.sep) for kept in distinct):
-            distinct.append(root)
-    return distinct
+    """The given paths, absolute, sorted, once, leaving out those inside another given path
+    (a look-up per parent folder, not a comparison with every other path)."""
+    given = {os.path.abspath(path) for path in paths}
+    return sorted(root for root in given if not _has_ancestor_in(root, given))
+
+
+def _has_ancestor_in(path: str, folders: set[str]) -> bool:
+    parent = os.path.dirname(path)
+    while parent != path:
+        if parent in folders:
+            return True
+        path, parent = parent, os.path.dirname(parent)
+    return False
 
 
 def _walk(directory: str) -> Iterator[str]:

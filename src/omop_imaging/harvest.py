@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import compress, islice
 from multiprocessing import get_context
 
 import pyarrow as pa
@@ -26,6 +26,7 @@ from .staging_schema import ELEMENT_COLUMN_NAMES, FILE_COLUMN_NAMES
 from .store import Batch, InstanceRef, StagingStore
 
 TASK_FILES = 32  # files per worker task: large enough to amortise the hand-over between processes
+FINGERPRINT_LOOKUP_FILES = 1024  # paths looked up at a time among the files stored before
 
 
 @dataclass
@@ -43,7 +44,7 @@ class HarvestSummary:
     harvested: int = 0
     rejected: int = 0
     unchanged: int = 0  # of the harvested + rejected: already in staging, unchanged, not read again
-    elements: int = 0
+    elements: int = 0  # element rows loaded, less those of representatives replaced since
     seconds: float = 0.0
     rejected_files: list[tuple[str, str, str]] = field(
         default_factory=list
@@ -80,11 +81,11 @@ def harvest(
     options = options or HarvestOptions()
     summary = HarvestSummary()
     started = time.perf_counter()
-    writer = _BatchWriter(store, options, summary)
+    writer = _BatchWriter(store, options, summary, first_harvest=store.is_empty())
     workers = options.workers or os.cpu_count() or 1
     progress = tqdm(unit=" files", desc="harvest", disable=not options.progress, leave=False)
     try:
-        tasks = _tasks(iter_files(paths), store, options, summary, progress)
+        tasks = _tasks(iter_files(paths), store, options, summary, progress, writer.first_harvest)
         if workers == 1:
             quiet_pydicom()
             for task in tasks:
@@ -122,32 +123,39 @@ def _tasks(
     options: HarvestOptions,
     summary: HarvestSummary,
     progress,
+    first_harvest: bool,
 ) -> Iterator[list[str]]:
     """Group paths into worker tasks, leaving out files stored before and unchanged since (unless
-    --full-headers asks for more than was kept of them)."""
-    while chunk := list(islice(files, options.task_files)):
+    --full-headers asks for more than was kept of them). Stored files are looked up a thousand
+    paths at a time, and not at all when the store held no files when the harvest began (a path
+    comes once in a harvest, so none of its own files can be stored already)."""
+    lookup_files = max(options.task_files, FINGERPRINT_LOOKUP_FILES)
+    while chunk := list(islice(files, lookup_files)):
         summary.files_seen += len(chunk)
-        stored = store.stored_files([stable_id(path) for path in chunk])
-        todo = []
-        for path in chunk:
-            previous = stored.get(stable_id(path))
-            wants_more = (
-                options.full_headers
-                and previous is not None
-                and previous.status == "harvested"
-                and not previous.full_header_kept
-            )
-            if previous is not None and not wants_more and _unchanged(path, previous):
-                summary.unchanged += 1
-                if previous.status == "harvested":
-                    summary.harvested += 1
+        if first_harvest:
+            todo = chunk
+        else:
+            stored = store.stored_files([stable_id(path) for path in chunk])
+            todo = []
+            for path in chunk:
+                previous = stored.get(stable_id(path))
+                wants_more = (
+                    options.full_headers
+                    and previous is not None
+                    and previous.status == "harvested"
+                    and not previous.full_header_kept
+                )
+                if previous is not None and not wants_more and _unchanged(path, previous):
+                    summary.unchanged += 1
+                    if previous.status == "harvested":
+                        summary.harvested += 1
+                    else:
+                        summary.rejected += 1
+                    progress.update(1)
                 else:
-                    summary.rejected += 1
-                progress.update(1)
-            else:
-                todo.append(path)
-        if todo:
-            yield todo
+                    todo.append(path)
+        for start in range(0, len(todo), options.task_files):
+            yield todo[start : start + options.task_files]
 
 
 def _unchanged(path: str, previous) -> bool:
@@ -166,8 +174,16 @@ class _BatchWriter:
     files arrive in and however the harvest is split over runs.
     """
 
-    def __init__(self, store: StagingStore, options: HarvestOptions, summary: HarvestSummary):
+    def __init__(
+        self,
+        store: StagingStore,
+        options: HarvestOptions,
+        summary: HarvestSummary,
+        first_harvest: bool,
+    ):
         self.store = store
+        # Nothing was stored when the harvest began: no file of a batch can be stored already.
+        self.first_harvest = first_harvest
         self.options = options
         self.summary = summary
         self.results: list[tuple[FileRecord, ElementRows]] = []
@@ -191,12 +207,12 @@ class _BatchWriter:
             return
         results, self.results = self.results, []
         batch = self._plan(results)
-        self.store.write_batch(batch)
-        self.summary.elements += batch.elements.num_rows
+        demoted_rows = self.store.write_batch(batch)
+        self.summary.elements += batch.elements.num_rows - demoted_rows
 
     def _plan(self, results: list[tuple[FileRecord, ElementRows]]) -> Batch:
         batch_ids = [record.file_id for record, _ in results]
-        stored = self.store.stored_files(batch_ids)
+        stored = {} if self.first_harvest else self.store.stored_files(batch_ids)
         harvested = [(record, rows) for record, rows in results if record.status == "harvested"]
 
         candidates: dict[str, list[FileRecord]] = defaultdict(list)
@@ -259,17 +275,19 @@ def _promoted_rows(instance: InstanceRef) -> ElementRows:
     record, rows = read_file(instance.file_path)
     if instance.full_header_kept or record.status != "harvested":
         return ElementRows()
-    return _select(rows, [index for index, keep in enumerate(rows.instance_level) if not keep])
+    return _select(rows, [not keep for keep in rows.instance_level])
 
 
 def _instance_level_only(rows: ElementRows) -> ElementRows:
-    return _select(rows, [index for index, keep in enumerate(rows.instance_level) if keep])
+    if all(rows.instance_level):  # what the workers send for most files
+        return rows
+    return _select(rows, rows.instance_level)
 
 
-def _select(rows: ElementRows, indexes: list[int]) -> ElementRows:
+def _select(rows: ElementRows, keep: list[bool]) -> ElementRows:
     selected = ElementRows()
     for name, values in vars(rows).items():
-        getattr(selected, name).extend(values[index] for index in indexes)
+        getattr(selected, name).extend(compress(values, keep))
     return selected
 
 

@@ -78,6 +78,10 @@ class StagingStore:
         """Indexes that keep per-batch look-ups fast; none on DuckDB, where they slow bulk loads."""
 
     # -- look-ups -------------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        """True when no file is stored (a first harvest)."""
+        return not self._query(f"select 1 from {FILE_TABLE} limit 1", [])
+
     def stored_files(self, file_ids: list[int]) -> dict[int, StoredFile]:
         if not file_ids:
             return {}
@@ -112,9 +116,11 @@ class StagingStore:
         return InstanceRef(*rows[0]) if rows else None
 
     # -- writing --------------------------------------------------------------------------------
-    def write_batch(self, batch: Batch) -> None:
-        """One transaction: remove replaced files, demote old representatives, load the new rows."""
+    def write_batch(self, batch: Batch) -> int:
+        """One transaction: remove replaced files, demote old representatives, load the new rows.
+        Returns the number of element rows the demotions removed."""
         cursor = self.connection.cursor()
+        demoted_rows = 0
         try:
             if batch.replaced_file_ids:
                 ids = self._placeholders(batch.replaced_file_ids)
@@ -131,6 +137,7 @@ class StagingStore:
                     f"and file_id in (select file_id from {FILE_TABLE} where not harvested_with_full_headers)",
                     batch.demoted_file_ids,
                 )
+                demoted_rows = self._changed_rows(cursor)
                 cursor.execute(
                     f"update {FILE_TABLE} set is_series_representative = false, "
                     f"full_header_kept = harvested_with_full_headers where file_id in ({ids})",
@@ -148,6 +155,11 @@ class StagingStore:
         except BaseException:
             self.connection.rollback()
             raise
+        return demoted_rows
+
+    def _changed_rows(self, cursor) -> int:
+        """Rows the last delete or update statement touched."""
+        return cursor.rowcount
 
     def _bulk_insert(self, cursor, table: str, columns: list[str], rows: pa.Table) -> None:
         raise NotImplementedError
@@ -172,6 +184,9 @@ class DuckDBStore(StagingStore):
         connection = duckdb.connect(database_path)
         connection.execute("begin")  # DuckDB's Python API autocommits; keep explicit transactions
         super().__init__(_DuckDBConnection(connection))
+
+    def _changed_rows(self, cursor) -> int:
+        return cursor.fetchone()[0]  # DuckDB answers a delete or update with its row count
 
     def _bulk_insert(self, cursor, table, columns, rows):
         if rows.num_rows == 0:

@@ -146,7 +146,7 @@ create or replace table cdm.unlinked_patients as
 select
     md5('patient' || p) as patient_key,
     'PID' || p as patient_id,
-    null as issuer_of_patient_id,
+    cast(null as varchar) as issuer_of_patient_id,
     case when p % 4 = 0 then 'unmatched' else 'created' end as link_method,
     p as person_id,
     1 + p % 3 as study_count,

@@ -294,4 +294,16 @@ def test_every_page_renders_and_the_export_matches_sql(
     assert {row["modality"] for row in rows} == {"MR"}
     assert {"local_path", "wadors_uri", "image_study_uid", "person_id"} <= set(rows[0])
     assert all(row["local_path"] for row in rows)
+    assert "modality=MR" in browser.current_url, "the filter shows in the address"
+
+    # A shared link presets the filters: /series?modality=CT&plane=AXIAL.
+    linked = _sql(
+        db,
+        "select count(*) from cdm.series_catalog where modality = ? and image_plane = ?",
+        ["CT", "AXIAL"],
+    )[0][0]
+    _open(browser, f"{viewer_url}/series?modality=CT&plane=AXIAL", "Matching:")
+    _wait_for_text(browser, f"Matching: {linked:,} series")
+    _settle(browser)
+    browser.save_screenshot(str(ARTEFACTS / "7_series_link_ct_axial.png"))
     print(f"browser part of the viewer test: {time.monotonic() - started:.1f} s")

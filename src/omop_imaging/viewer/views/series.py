@@ -1,7 +1,12 @@
-"""Series browser: filter the series, page through them, export the selection as CSV."""
+"""Series browser: filter the series, page through them, export the selection as CSV.
+
+The filters show in the address as query parameters, so a selection can be shared as a link, e.g.
+/series?modality=MR&body_part=HEAD&family=T1W&from=2015-01-01&to=2020-12-31&no_localizers=1
+(repeat a parameter for several values)."""
 
 from __future__ import annotations
 
+import datetime
 import math
 
 import streamlit as st
@@ -17,6 +22,14 @@ FILTER_LABELS = {
     "planes": "Image plane",
     "contrasts": "Contrast",
     "sequence_families": "MR sequence family",
+}
+URL_NAMES = {
+    "modalities": "modality",
+    "body_parts": "body_part",
+    "protocols": "protocol",
+    "planes": "plane",
+    "contrasts": "contrast",
+    "sequence_families": "family",
 }
 
 
@@ -37,12 +50,8 @@ def render() -> None:
     page_size = size_column.selectbox("Rows per page", [50, 100, 250, 500], index=1)
     pages = max(1, math.ceil(counts["series"] / page_size))
     page = page_column.number_input(f"Page (of {pages:,})", 1, pages, 1, step=1)
-    st.dataframe(
-        load("series_page", selection, int(page), int(page_size)),
-        hide_index=True,
-        width="stretch",
-        height=560,
-    )
+    rows = load("series_page", selection, int(page), int(page_size))
+    st.dataframe(rows, hide_index=True, width="stretch", height=min(560, 35 * (len(rows) + 1) + 3))
 
     st.subheader("Export")
     exported = min(counts["series"], EXPORT_LIMIT)
@@ -65,15 +74,17 @@ def render() -> None:
 def _filters() -> SeriesFilter:
     options = load("filter_options")
     first, last = load("date_bounds")
+    _preset_from_address(options, first, last)
     date_from = date_to = None
     with st.container(border=True):
         if first and last:
+            preset = {} if "series_dates" in st.session_state else {"value": (first, last)}
             dates = st.date_input(
                 "Image date range",
-                value=(first, last),
                 min_value=first,
                 max_value=last,
                 key="series_dates",
+                **preset,
             )
             if isinstance(dates, tuple | list) and len(dates) == 2:
                 date_from, date_to = dates
@@ -88,9 +99,59 @@ def _filters() -> SeriesFilter:
                 )
             )
         exclude_localizers = st.checkbox("Leave out localizers / scouts", key="series_localizers")
-    return SeriesFilter(
+    selection = SeriesFilter(
         date_from=date_from, date_to=date_to, exclude_localizers=exclude_localizers, **chosen
     )
+    _show_in_address(selection)
+    return selection
+
+
+def _preset_from_address(options: dict, first, last) -> None:
+    """On a session's first run of this page, preset the filters from the query parameters
+    (values the database does not hold are ignored)."""
+    if st.session_state.get("series_preset_done"):
+        return
+    st.session_state["series_preset_done"] = True
+    parameters = st.query_params
+    for attribute, name in URL_NAMES.items():
+        wanted = [value for value in parameters.get_all(name) if value in options[attribute]]
+        if wanted:
+            st.session_state[f"series_{attribute}"] = wanted
+    if first and last and ("from" in parameters or "to" in parameters):
+        try:
+            start = datetime.date.fromisoformat(parameters.get("from", first.isoformat()))
+            end = datetime.date.fromisoformat(parameters.get("to", last.isoformat()))
+        except ValueError:
+            start, end = first, last
+        start, end = max(start, first), min(end, last)
+        if start <= end:
+            st.session_state["series_dates"] = (start, end)
+    if parameters.get("no_localizers") == "1":
+        st.session_state["series_localizers"] = True
+
+
+def _show_in_address(selection: SeriesFilter) -> None:
+    values: dict[str, str | list[str]] = {
+        name: list(getattr(selection, attribute))
+        for attribute, name in URL_NAMES.items()
+        if getattr(selection, attribute)
+    }
+    if selection.date_from:
+        values["from"] = selection.date_from.isoformat()
+    if selection.date_to:
+        values["to"] = selection.date_to.isoformat()
+    if selection.exclude_localizers:
+        values["no_localizers"] = "1"
+    if values != _address_now():
+        st.query_params.from_dict(values)
+
+
+def _address_now() -> dict:
+    parameters = st.query_params
+    return {
+        name: (parameters.get_all(name) if name in URL_NAMES.values() else parameters.get(name))
+        for name in parameters
+    }
 
 
 def _export(selection: SeriesFilter) -> str:

@@ -98,3 +98,77 @@ def write_linkage_cases(source: Path, folder: Path) -> None:
         SOPInstanceUID=UNKNOWN_PATIENT_SERIES + ".1",
         **common,
     )
+
+
+# Canary values for the privacy tests: each is distinctive enough that finding it anywhere (a
+# table cell cast to text, a log line) means it leaked. Text canaries carry their tag, so a leak
+# names the attribute; values of other VRs are one per VR.
+CANARY_UID_ROOT = "1.2.826.0.1.3680043.8.498.7777"
+CANARY_PATTERNS = {
+    "DA": ["18880808", "1888-08-08"],
+    "DT": ["18880808131313", "1888-08-08"],
+    "TM": ["131313", "13:13:13"],
+    "DS": ["8888.8888"],
+    "IS": ["88888888"],
+}
+_CANARY_VALUES = {
+    "DA": "18880808",
+    "DT": "18880808131313",
+    "TM": "131313.1313",
+    "DS": "8888.8888",
+    "IS": "88888888",
+    "AS": "088Y",
+}
+_TEXT_VRS = {"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"}
+
+
+def text_canary(tag: int) -> str:
+    return f"CNRY{tag:08X}Q"[:16]
+
+
+def write_with_canaries(source: Path, target: Path, tags: list[int], patient_id: str) -> list[str]:
+    """Copy a real file with a canary in each of `tags` (a sequence gets one item holding text
+    canaries) and in a private block; returns the text canaries and the UID canaries written.
+    Tags pydicom does not know yet are written as LO; group 0000 (command) and 0002 (file meta)
+    are left alone."""
+    dataset = pydicom.dcmread(source)
+    canaries = []
+    for tag in tags:
+        if tag >> 16 in (0x0000, 0x0002):
+            continue
+        try:
+            vr = pydicom.datadict.dictionary_VR(tag)
+        except KeyError:
+            vr = "LO"
+        vr = vr.split(" or ")[0]
+        text = text_canary(tag)
+        if vr == "SQ":
+            item = pydicom.Dataset()
+            item.CodeValue = text
+            item.CodeMeaning = text
+            dataset.add_new(tag, vr, pydicom.Sequence([item]))
+        elif vr == "UI":
+            value = f"{CANARY_UID_ROOT}.{tag}"
+            dataset.add_new(tag, vr, value)
+            canaries.append(value)
+            continue
+        elif vr in _TEXT_VRS:
+            dataset.add_new(tag, vr, text)
+        elif vr in _CANARY_VALUES:
+            dataset.add_new(tag, vr, _CANARY_VALUES[vr])
+            continue
+        elif vr in ("OB", "OW", "UN"):
+            dataset.add_new(tag, vr, text.encode().ljust(16, b" "))
+        else:  # binary numbers (US, SS, ...): no room for a canary
+            continue
+        canaries.append(text)
+    dataset.PatientID = patient_id
+    canaries.append(patient_id)
+    block = dataset.private_block(0x0099, "CANARY CREATOR", create=True)
+    block.add_new(0x01, "LO", "CNRYPRIVATE01Q")
+    item = pydicom.Dataset()
+    item.PatientComments = "CNRYPRIVATE02Q"
+    block.add_new(0x02, "SQ", pydicom.Sequence([item]))
+    canaries += ["CNRYPRIVATE01Q", "CNRYPRIVATE02Q"]
+    dataset.save_as(target)
+    return canaries

@@ -4,7 +4,11 @@ from pydicom.datadict import tag_for_keyword
 
 
 def _tags(*keywords: str) -> frozenset[int]:
-    return frozenset(tag_for_keyword(keyword) for keyword in keywords)
+    tags = {keyword: tag_for_keyword(keyword) for keyword in keywords}
+    unknown = [keyword for keyword, tag in tags.items() if tag is None]
+    if unknown:
+        raise ValueError(f"not in pydicom's dictionary: {unknown}")
+    return frozenset(tags.values())
 
 
 # Kept for every instance, even when only one representative instance per series keeps its full
@@ -50,24 +54,65 @@ INSTANCE_LEVEL_TAGS = _tags(
     "LossyImageCompression",
 )
 
-# Attributes that directly identify a person and that no OMOP table needs: never stored at all.
+# Attributes that directly identify a person (patient, relatives, staff) and that no OMOP table
+# needs: never stored at all, with or without --deidentify. Chosen from PS3.15 Table E.1-1 (the
+# Basic Profile removes or blanks every one of them). Kept on purpose, because OMOP needs them:
+# Patient ID and its issuer (PERSON and linkage), birth date, sex, age, size and weight (PERSON,
+# MEASUREMENT), study / series dates and times (PROCEDURE_OCCURRENCE, IMAGE_OCCURRENCE) and the
+# Accession Number (visit linkage); --deidentify pseudonymises or blanks those.
 NEVER_STORED_TAGS = _tags(
+    # the patient
     "PatientName",
     "OtherPatientIDs",
     "OtherPatientNames",
     "OtherPatientIDsSequence",
     "PatientBirthName",
     "PatientMotherBirthName",
+    "PatientBirthTime",
     "PatientAddress",
     "PatientTelephoneNumbers",
     "PatientTelecomInformation",
+    "PatientReligiousPreference",
+    "CountryOfResidence",
+    "RegionOfResidence",
+    "PatientInstitutionResidence",
     "MilitaryRank",
+    "BranchOfService",
     "MedicalRecordLocator",
+    "InsurancePlanIdentification",
+    "PatientInsurancePlanCodeSequence",
+    "ResponsiblePerson",
+    "ResponsibleOrganization",
+    # other persons named in a header: relatives, physicians, operators, observers
     "PersonName",
     "PersonAddress",
     "PersonTelephoneNumbers",
-    "ResponsiblePerson",
-    "PatientInsurancePlanCodeSequence",
+    "PersonTelecomInformation",
+    "ReferringPhysicianName",
+    "ReferringPhysicianAddress",
+    "ReferringPhysicianTelephoneNumbers",
+    "ReferringPhysicianIdentificationSequence",
+    "ConsultingPhysicianName",
+    "ConsultingPhysicianIdentificationSequence",
+    "PhysiciansOfRecord",
+    "PhysiciansOfRecordIdentificationSequence",
+    "PerformingPhysicianName",
+    "PerformingPhysicianIdentificationSequence",
+    "NameOfPhysiciansReadingStudy",
+    "PhysiciansReadingStudyIdentificationSequence",
+    "RequestingPhysician",
+    "ScheduledPerformingPhysicianName",
+    "OperatorsName",
+    "OperatorIdentificationSequence",
+    "NamesOfIntendedRecipientsOfResults",
+    "IntendedRecipientsOfResultsIdentificationSequence",
+    "OrderEnteredBy",
+    "OrderCallbackPhoneNumber",
+    "OrderCallbackTelecomInformation",
+    "HumanPerformerName",
+    "ContentCreatorName",
+    "ReviewerName",
+    "InstitutionAddress",
 )
 
 # Pixel and bulk data: never read as values.

@@ -86,6 +86,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print the summary as JSON, rejected files by reason"
     )
     harvest.add_argument("--no-progress", action="store_true", help="no progress bar")
+    harvest.add_argument(
+        "--deidentify",
+        action="store_true",
+        help=(
+            "apply DICOM PS3.15 Annex E (Basic Application Level Confidentiality Profile) to "
+            "everything stored: identifying attributes removed or blanked, private tags dropped, "
+            "UIDs and Patient ID replaced by keyed pseudonyms (HMAC-SHA256), stable across runs; "
+            "needs a secret key in $OMOP_IMAGING_DEID_KEY or --deid-key-file"
+        ),
+    )
+    harvest.add_argument(
+        "--deid-key-file",
+        metavar="PATH",
+        help="file holding the secret key for --deidentify (outside the repository)",
+    )
+    harvest.add_argument(
+        "--date-shift",
+        action="store_true",
+        help=(
+            "with --deidentify: keep dates and times, dates moved back by 1-365 days per patient "
+            "(derived from the key), so intervals stay exact (PS3.15 'Retain Longitudinal "
+            "Temporal Information with Modified Dates')"
+        ),
+    )
 
     build = commands.add_parser(
         "build",
@@ -278,7 +302,13 @@ def _harvest(args) -> int:
     from .harvest import HarvestOptions, harvest
     from .store import open_store
 
+    try:
+        deidentifier = _deidentifier(args)
+    except ValueError as error:
+        print(f"omop-imaging harvest: {error}", file=sys.stderr)
+        return 2
     options = HarvestOptions(
+        deidentifier=deidentifier,
         full_headers=args.full_headers,
         workers=args.workers,
         batch_files=args.batch_files,
@@ -296,6 +326,20 @@ def _harvest(args) -> int:
             print(f"rejected {path}: [{category}] {reason}", file=sys.stderr)
         print(summary.line())
     return 0
+
+
+def _deidentifier(args):
+    """The Deidentifier --deidentify asks for, None without it; ValueError when it cannot start."""
+    from .deidentify import Deidentifier, DeidKeyError, load_key
+
+    if not args.deidentify:
+        if args.deid_key_file or args.date_shift:
+            raise ValueError("--deid-key-file and --date-shift only go with --deidentify")
+        return None
+    try:
+        return Deidentifier(load_key(args.deid_key_file), shift_dates=args.date_shift)
+    except DeidKeyError as error:
+        raise ValueError(str(error)) from error
 
 
 def _build(args) -> int:

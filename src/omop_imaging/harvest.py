@@ -12,16 +12,17 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import compress, islice
 from multiprocessing import get_context
 
 import pyarrow as pa
 from tqdm import tqdm
 
+from .deidentify import Deidentifier, read_files_deidentified
 from .discover import iter_files
 from .ids import stable_id
-from .reader import ElementRows, FileRecord, quiet_pydicom, read_file, read_files
+from .reader import ElementRows, FileRecord, quiet_pydicom, read_files
 from .staging_schema import ELEMENT_COLUMN_NAMES, FILE_COLUMN_NAMES
 from .store import Batch, InstanceRef, StagingStore
 
@@ -36,6 +37,7 @@ class HarvestOptions:
     batch_files: int = 1000  # files per load transaction
     task_files: int = TASK_FILES  # files per worker task
     progress: bool = True
+    deidentifier: Deidentifier | None = None  # --deidentify: PS3.15 Basic Profile in the workers
 
 
 @dataclass
@@ -89,9 +91,9 @@ def harvest(
         if workers == 1:
             quiet_pydicom()
             for task in tasks:
-                writer.add(read_files(task, options.full_headers), progress)
+                writer.add(_read(task, options), progress)
         else:
-            _run_in_pool(tasks, workers, writer, progress, options.full_headers)
+            _run_in_pool(tasks, workers, writer, progress, options)
         writer.flush()
     finally:
         progress.close()
@@ -100,7 +102,11 @@ def harvest(
 
 
 def _run_in_pool(
-    tasks: Iterator[list[str]], workers: int, writer: _BatchWriter, progress, full_headers: bool
+    tasks: Iterator[list[str]],
+    workers: int,
+    writer: _BatchWriter,
+    progress,
+    options: HarvestOptions,
 ) -> None:
     in_flight_limit = workers * 3
     with ProcessPoolExecutor(
@@ -108,7 +114,7 @@ def _run_in_pool(
     ) as pool:
         in_flight: set[Future] = set()
         for task in tasks:
-            in_flight.add(pool.submit(read_files, task, full_headers))
+            in_flight.add(pool.submit(_read, task, options))
             while len(in_flight) >= in_flight_limit:
                 done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -255,7 +261,7 @@ class _BatchWriter:
             else:
                 elements.extend(_instance_level_only(rows))
         for instance in promoted:
-            elements.extend(_promoted_rows(instance))
+            elements.extend(_promoted_rows(instance, self.options))
         return Batch(
             replaced_file_ids=list(stored),
             demoted_file_ids=demoted,
@@ -269,10 +275,17 @@ def _record_sort_key(record: FileRecord) -> tuple[str, str]:
     return (record.sop_instance_uid or "", record.file_path)
 
 
-def _promoted_rows(instance: InstanceRef) -> ElementRows:
+def _read(task: list[str], options: HarvestOptions) -> list[tuple[FileRecord, ElementRows]]:
+    """One worker task: the files' records and rows, de-identified when asked."""
+    if options.deidentifier is None:
+        return read_files(task, options.full_headers)
+    return read_files_deidentified(task, options.full_headers, options.deidentifier)
+
+
+def _promoted_rows(instance: InstanceRef, options: HarvestOptions) -> ElementRows:
     """Re-read a stored instance that becomes its series' representative (rare: only after the
     representative file itself changed); its instance-level rows are stored already."""
-    record, rows = read_file(instance.file_path)
+    record, rows = _read([instance.file_path], replace(options, full_headers=True))[0]
     if instance.full_header_kept or record.status != "harvested":
         return ElementRows()
     return _select(rows, [not keep for keep in rows.instance_level])

@@ -126,9 +126,12 @@ def text_canary(tag: int) -> str:
     return f"CNRY{tag:08X}Q"[:16]
 
 
-def write_with_canaries(source: Path, target: Path, tags: list[int], patient_id: str) -> list[str]:
+def write_with_canaries(
+    source: Path, target: Path, tags: list[int], patient_id: str, file_number: int = 1
+) -> list[str]:
     """Copy a real file with a canary in each of `tags` (a sequence gets one item holding text
-    canaries) and in a private block; returns the text canaries and the UID canaries written.
+    canaries) and in a private block; returns the text canaries and the UID canaries written
+    (the UIDs end in `file_number`, so that files keep apart).
     Tags pydicom does not know yet are written as LO; group 0000 (command) and 0002 (file meta)
     are left alone."""
     dataset = pydicom.dcmread(source)
@@ -148,7 +151,7 @@ def write_with_canaries(source: Path, target: Path, tags: list[int], patient_id:
             item.CodeMeaning = text
             dataset.add_new(tag, vr, pydicom.Sequence([item]))
         elif vr == "UI":
-            value = f"{CANARY_UID_ROOT}.{tag}"
+            value = f"{CANARY_UID_ROOT}.{tag}.{file_number}"
             dataset.add_new(tag, vr, value)
             canaries.append(value)
             continue

@@ -13,6 +13,7 @@ import struct
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from stat import S_ISDIR, S_ISREG
 
 import pydicom
 import pydicom.hooks
@@ -46,6 +47,7 @@ from .header_policy import (
 from .ids import stable_id
 
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+DEFLATED_TRANSFER_SYNTAX = "1.2.840.10008.1.2.1.99"  # offsets are in the inflated stream
 # Groups a DICOM data set can start with when a file has no preamble (file meta or identifying).
 _FIRST_GROUPS = {0x0002, 0x0008}
 
@@ -174,7 +176,12 @@ def _guarded(record: FileRecord, action, *args):
     except PermissionError:
         record.reject_category, record.reject_reason = "unreadable", "permission denied"
     except OSError as error:
-        record.reject_category, record.reject_reason = "unreadable", f"I/O error: {error.strerror}"
+        if error.errno is None:  # raised by pydicom, not by the system: the data ended early
+            record.reject_category = "truncated"
+            record.reject_reason = f"the data ends inside a sequence: {_safe_message(error)}"
+        else:
+            record.reject_category = "unreadable"
+            record.reject_reason = f"I/O error: {error.strerror}"
     except Exception as error:  # a parser failure on malformed bytes: report, never stop the run
         record.reject_category = "malformed"
         record.reject_reason = f"DICOM parse failed: {type(error).__name__}: {_safe_message(error)}"
@@ -191,6 +198,10 @@ def _safe_message(error: Exception) -> str:
 def _read_header(path: str, record: FileRecord) -> Dataset:
     stat = os.stat(path)
     record.file_size, record.file_mtime_ns = stat.st_size, stat.st_mtime_ns
+    if not S_ISREG(stat.st_mode):  # opening a FIFO would block the worker for ever
+        if S_ISDIR(stat.st_mode):
+            raise Rejected("unreadable", "a link to a directory: not followed")
+        raise Rejected("unreadable", "not a regular file (FIFO, socket or device)")
     if record.file_size == 0:
         raise Rejected("empty", "empty file (0 bytes)")
     with open(path, "rb") as handle:
@@ -209,6 +220,8 @@ def _read_header(path: str, record: FileRecord) -> Dataset:
         media_class = _uid_text(meta, "MediaStorageSOPClassUID")
         if media_class == DICOMDIR_SOP_CLASS or 0x00041220 in dataset:
             raise Rejected("dicomdir", "DICOMDIR media index, not an image: skipped")
+        if record.transfer_syntax_uid != DEFLATED_TRANSFER_SYNTAX:
+            _check_complete(dataset, record.file_size)
         record.sop_class_uid = _uid_text(dataset, "SOPClassUID") or media_class
         record.study_instance_uid = _required_uid(dataset, "StudyInstanceUID")
         record.series_instance_uid = _required_uid(dataset, "SeriesInstanceUID")
@@ -216,6 +229,33 @@ def _read_header(path: str, record: FileRecord) -> Dataset:
     # The top-level data elements of the header (file meta information and pixel data apart).
     record.status, record.element_count = "harvested", len(dataset)
     return dataset
+
+
+def _check_complete(dataset: Dataset, file_size: int) -> None:
+    """pydicom stops quietly where a file ends: an element whose value would run past the end (a
+    file cut short, or a wrong length that sent the parser into the bytes that follow) rejects
+    the file, instead of a partial header or a misleading "no StudyInstanceUID"."""
+    if not len(dataset):
+        raise Rejected("truncated", "no data set after the file meta information: cut short")
+    for raw in dataset._dict.values():  # the parsed elements as read, without converting them
+        if (
+            isinstance(raw, RawDataElement)
+            and raw.length != 0xFFFFFFFF
+            and raw.value_tell + raw.length > file_size
+        ):
+            raise Rejected(
+                "truncated",
+                f"element ({raw.tag.group:04X},{raw.tag.element:04X}) runs past the end of the "
+                "file: cut short or a wrong length",
+            )
+    # Fewer bytes after the last element than an element header takes: the file was cut there.
+    last = next(reversed(dataset._dict.values()))
+    if (
+        isinstance(last, RawDataElement)
+        and last.length != 0xFFFFFFFF
+        and 0 < file_size - (last.value_tell + last.length) < 8
+    ):
+        raise Rejected("truncated", "the file ends inside an element header: cut short")
 
 
 def _element_rows(dataset: Dataset, record: FileRecord, full: bool) -> ElementRows:

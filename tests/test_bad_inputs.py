@@ -1,0 +1,207 @@
+"""A corpus of bad inputs derived from real files: each file is harvested or rejected with a
+specific reason, harvested + rejected = seen, one bad file never stops the run, and no reason
+quotes a header value."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import duckdb
+import pydicom
+import pytest
+from dicom_files import write_with_raw_values
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+from omop_imaging.harvest import HarvestOptions, harvest
+from omop_imaging.header_policy import MAX_SEQUENCE_DEPTH
+from omop_imaging.store import open_store
+
+UID = "1.2.826.0.1.3680043.8.498.66"
+
+
+def _with(source: Path, target: Path, change) -> None:
+    dataset = pydicom.dcmread(source)
+    change(dataset)
+    dataset.save_as(target)
+
+
+def _set_length(data: bytes, element: bytes, length: bytes) -> bytes:
+    """`data` with the 2-byte length of the explicit-VR element starting with `element` replaced."""
+    at = data.index(element)
+    return data[: at + 6] + length + data[at + 8 :]
+
+
+def _deep(dataset: Dataset, levels: int) -> None:
+    item = Dataset()
+    item.CodeValue = "DEEPEST"
+    for _ in range(levels):
+        outer = Dataset()
+        outer.ReferencedImageSequence = Sequence([item])
+        item = outer
+    dataset.ReferencedImageSequence = item.ReferencedImageSequence
+
+
+def _huge_private(dataset: Dataset) -> None:
+    block = dataset.private_block(0x0099, "BAD INPUT TEST", create=True)
+    block.add_new(0x01, "OB", bytes(range(256)) * (32 * 1024))  # 8 MiB
+
+
+# name -> (expected status or reject category, how the file is made from the real ones)
+def build_corpus(real: Path, folder: Path) -> dict[str, str]:
+    folder.mkdir()
+    ct = (real / "CT_small.dcm").read_bytes()
+    pixel_data = ct.index(b"\xe0\x7f\x10\x00")
+    expected = {}
+
+    def bytes_file(name, data, outcome):
+        (folder / name).write_bytes(data)
+        expected[name] = outcome
+
+    bytes_file("truncated_in_header.dcm", ct[:700], "truncated")
+    bytes_file("truncated_in_value.dcm", ct[: pixel_data // 2], "truncated")
+    bytes_file("truncated_in_file_meta.dcm", ct[:200], "truncated")
+    bytes_file("truncated_in_preamble.dcm", ct[:100], "not_dicom")
+    bytes_file("truncated_in_pixel_data.dcm", ct[: pixel_data + 500], "harvested")
+    bytes_file("random_bytes.dcm", random.Random(8).randbytes(4096), "not_dicom")
+    bytes_file("random_after_dicm.dcm", ct[:132] + random.Random(9).randbytes(4096), "truncated")
+    bytes_file("empty.dcm", b"", "empty")
+    # Rows (0028,0010) said to be 32 KiB long: the parser walks into the pixel data.
+    bytes_file("wrong_length.dcm", _set_length(ct, b"\x28\x00\x10\x00US", b"\xff\x7f"), "truncated")
+    # The file meta says Implicit VR while the data set is Explicit VR: pydicom copes.
+    bytes_file(
+        "wrong_transfer_syntax.dcm",
+        ct.replace(b"1.2.840.10008.1.2.1\x00", b"1.2.840.10008.1.2\x00\x00\x00", 1),
+        "harvested",
+    )
+    shutil.copy(real / "README.txt", folder / "not_dicom.txt")
+    expected["not_dicom.txt"] = "not_dicom"
+    shutil.copy(real / "crayons.icc", folder / "colour_profile.dcm")
+    expected["colour_profile.dcm"] = "not_dicom"
+    shutil.copy(real / "no_meta.dcm", folder / "no_file_meta_no_uid.dcm")
+    expected["no_file_meta_no_uid.dcm"] = "not_dicom"
+    shutil.copy(real / "ExplVR_LitEndNoMeta.dcm", folder / "no_file_meta.dcm")
+    expected["no_file_meta.dcm"] = "harvested"
+    _with(
+        real / "CT_small.dcm", folder / "missing_uid.dcm", lambda d: delattr(d, "SeriesInstanceUID")
+    )
+    expected["missing_uid.dcm"] = "missing_uid"
+
+    # Harvested, garbage values kept as text (the build types them to NULL and counts them).
+    write_with_raw_values(
+        real / "CT_small.dcm",
+        folder / "invalid_values.dcm",
+        SOPInstanceUID=f"{UID}.1",
+        StudyDate="20231301",
+        StudyTime="256199",
+        SliceThickness="abc",
+        InstanceNumber="1.5",
+        AcquisitionDateTime="2023-01-01T10:00",
+    )
+    expected["invalid_values.dcm"] = "harvested"
+
+    def wrong_vr(dataset):  # Rows (US) written as a DS string
+        dataset.SOPInstanceUID = f"{UID}.2"
+        dataset.add_new(0x00280010, "DS", "12.5")
+
+    _with(real / "CT_small.dcm", folder / "wrong_vr.dcm", wrong_vr)
+    expected["wrong_vr.dcm"] = "harvested"
+
+    def huge(dataset):
+        dataset.SOPInstanceUID = dataset.SeriesInstanceUID = f"{UID}.3"  # its own series
+        _huge_private(dataset)
+
+    _with(real / "CT_small.dcm", folder / "huge_private_blob.dcm", huge)
+    expected["huge_private_blob.dcm"] = "harvested"
+
+    def deep(dataset):
+        dataset.SOPInstanceUID = dataset.SeriesInstanceUID = f"{UID}.4"  # its own series
+        _deep(dataset, 60)
+
+    _with(real / "CT_small.dcm", folder / "deeply_nested.dcm", deep)
+    expected["deeply_nested.dcm"] = "harvested"
+
+    # The same SOP Instance UID in two different files; one series UID for two patients.
+    shutil.copy(real / "MR_small.dcm", folder / "same_sop_a.dcm")
+    write_with_raw_values(
+        real / "MR_small.dcm", folder / "same_sop_b.dcm", ImageComments="another file"
+    )
+    expected["same_sop_a.dcm"] = expected["same_sop_b.dcm"] = "harvested"
+    for letter, patient in (("a", "PATIENT-A"), ("b", "PATIENT-B")):
+        write_with_raw_values(
+            real / "CT_small.dcm",
+            folder / f"shared_series_{letter}.dcm",
+            PatientID=patient,
+            SeriesInstanceUID=f"{UID}.50",
+            SOPInstanceUID=f"{UID}.5{letter == 'b' and 2 or 1}",
+        )
+        expected[f"shared_series_{letter}.dcm"] = "harvested"
+
+    # What a walk can meet besides files: none may hang it or stop it.
+    os.mkfifo(folder / "named_pipe.dcm")
+    expected["named_pipe.dcm"] = "unreadable"
+    os.symlink(folder / "nowhere.dcm", folder / "dangling_link.dcm")
+    expected["dangling_link.dcm"] = "unreadable"
+    os.symlink(folder / "loop_b.dcm", folder / "loop_a.dcm")
+    os.symlink(folder / "loop_a.dcm", folder / "loop_b.dcm")
+    expected["loop_a.dcm"] = expected["loop_b.dcm"] = "unreadable"
+    os.symlink(folder, folder / "link_to_parent")  # a directory loop: not followed
+    expected["link_to_parent"] = "unreadable"
+    return expected
+
+
+def header_values(real: Path) -> set[str]:
+    """Text values of the source headers that a careless message could quote."""
+    values = set()
+    for name in ("CT_small.dcm", "MR_small.dcm"):
+        for element in pydicom.dcmread(real / name, stop_before_pixels=True):
+            if element.VR in ("PN", "LO", "SH", "DA", "TM", "UI", "LT", "ST"):
+                text = str(element.value)
+                if len(text) >= 6:
+                    values.add(text)
+    return values
+
+
+@pytest.fixture
+def corpus(pydicom_test_files, tmp_path):
+    folder = tmp_path / "bad"
+    return folder, build_corpus(pydicom_test_files, folder)
+
+
+def test_every_bad_input_is_harvested_or_rejected_with_its_reason(
+    corpus, pydicom_test_files, duckdb_file
+):
+    folder, expected = corpus
+    store = open_store("duckdb", duckdb_file)
+    try:
+        summary = harvest([str(folder)], store, HarvestOptions(progress=False, workers=2))
+    finally:
+        store.close()
+
+    assert summary.files_seen == len(expected) == len(os.listdir(folder))
+    assert summary.harvested + summary.rejected == summary.files_seen
+    with duckdb.connect(duckdb_file, read_only=True) as connection:
+        stored = connection.execute(
+            "select file_path, status, reject_category, reject_reason from dicom_raw.harvested_file"
+        ).fetchall()
+        deepest = connection.execute(
+            "select max(length(sequence_path) - length(replace(sequence_path, '/', ''))) "
+            "from dicom_raw.header_element"
+        ).fetchone()[0]
+        blob = connection.execute(
+            "select vr, value_text from dicom_raw.header_element where tag = '00991001'"
+        ).fetchall()
+    outcome = {
+        os.path.basename(path): category or status for path, status, category, _reason in stored
+    }
+    assert outcome == expected
+    reasons = [reason for *_rest, reason in stored if reason]
+    assert len(reasons) == summary.rejected
+    leaked = {value for value in header_values(pydicom_test_files) for r in reasons if value in r}
+    assert leaked == set()
+
+    assert deepest == MAX_SEQUENCE_DEPTH - 2  # 60 levels written, 8 walked: 7 steps in a path
+    assert blob == [("OB", None)]  # the 8 MiB blob: recorded as present, never read

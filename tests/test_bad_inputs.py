@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pydicom
 import pytest
+from build_helpers import omop_imaging
 from dicom_files import write_with_raw_values
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
@@ -98,7 +99,7 @@ def build_corpus(real: Path, folder: Path) -> dict[str, str]:
         StudyDate="20231301",
         StudyTime="256199",
         SliceThickness="abc",
-        InstanceNumber="1.5",
+        InstanceNumber="twelve",
         AcquisitionDateTime="2023-01-01T10:00",
     )
     expected["invalid_values.dcm"] = "harvested"
@@ -205,3 +206,27 @@ def test_every_bad_input_is_harvested_or_rejected_with_its_reason(
 
     assert deepest == MAX_SEQUENCE_DEPTH - 2  # 60 levels written, 8 walked: 7 steps in a path
     assert blob == [("OB", None)]  # the 8 MiB blob: recorded as present, never read
+
+
+@pytest.mark.slow
+def test_the_build_types_garbage_to_null_and_counts_it(corpus, duckdb_file):
+    folder, _expected = corpus
+    omop_imaging("harvest", str(folder), "--db", duckdb_file, "--no-progress")
+    omop_imaging("build", "--db", duckdb_file)
+    with duckdb.connect(duckdb_file, read_only=True) as connection:
+        typed = connection.execute(
+            "select e.keyword, e.value_text, e.is_unparsable from cdm.stg_dicom__elements e "
+            f"where e.sop_instance_uid = '{UID}.1' and e.keyword in "
+            "('StudyDate', 'StudyTime', 'SliceThickness', 'InstanceNumber', 'AcquisitionDateTime', "
+            "'Rows') order by 1"
+        ).fetchall()
+    assert typed == [
+        ("AcquisitionDateTime", "2023-01-01T10:00", True),
+        ("InstanceNumber", "twelve", True),
+        ("Rows", "128", False),
+        ("SliceThickness", "abc", True),
+        ("StudyDate", "20231301", True),
+        ("StudyTime", "256199", True),
+    ]
+    report = omop_imaging("report", "--db", duckdb_file, "--section", "unparsable").stdout
+    assert "StudyDate" in report and "DA" in report

@@ -127,7 +127,7 @@ def test_report_command_formats(built_duckdb, output_format):
     output = omop_imaging("report", "--db", built_duckdb, "--format", output_format).stdout
     if output_format == "json":
         parsed = json.loads(output)
-        assert set(parsed) == {"coverage", "protocols", "rejected", "unlinked"}
+        assert set(parsed) == {"coverage", "protocols", "rejected", "unparsable", "unlinked"}
         assert any(row["table_name"] == "radiology_occurrence" for row in parsed["coverage"])
         assert {row["reject_category"] for row in parsed["rejected"]} >= {"not_dicom", "dicomdir"}
     elif output_format == "csv":

@@ -1,7 +1,8 @@
 """`omop-imaging report`: the data-quality report of a built database, in four formats.
 
 Sections: the ETL coverage per table and column (model etl_coverage), the protocols still
-unmapped (radiology_unmapped_protocols), the files the harvest rejected, by category, and the
+unmapped (radiology_unmapped_protocols), the files the harvest rejected, by category, the
+header values that do not parse for their VR (unparsable_values: counts, never the values), and the
 DICOM patients no clinical person matched (unlinked_patients; listed by a hash, never by their
 Patient ID, so the report can be shared). All
 aggregation happens in the database; only the summary rows come to Python.
@@ -18,7 +19,7 @@ from .database import OUTPUT_SCHEMA, connect, query
 from .staging_schema import FILE_TABLE
 
 FORMATS = ("table", "csv", "json", "markdown")
-SECTIONS = ("coverage", "protocols", "rejected", "unlinked")
+SECTIONS = ("coverage", "protocols", "rejected", "unparsable", "unlinked")
 
 
 @dataclass
@@ -59,6 +60,12 @@ def collect(
             ["patient_ref", "link_method", "person_id", "study_count", "series_count"],
             f"select substr(md5(patient_key), 1, 12) as patient_ref, link_method, person_id, study_count, "
             f"series_count from {schema}.unlinked_patients order by link_method, study_count desc, patient_ref",
+        ),
+        "unparsable": (
+            "Header values that do not parse for their VR (kept as text, typed to NULL)",
+            ["vr", "tag", "keyword", "value_count", "file_count"],
+            f"select vr, tag, keyword, value_count, file_count from {schema}.unparsable_values "
+            "order by value_count desc, tag",
         ),
         "rejected": (
             "Files rejected by the harvest, by category",

@@ -1,4 +1,5 @@
-{#- Typed values: each parse is guarded by the VR, and a malformed value becomes NULL. -#}
+{#- Typed values: each parse is guarded by the VR, and a malformed value becomes NULL and is
+    flagged is_unparsable. -#}
 {%- set numeric_vrs = "('DS', 'IS', 'FL', 'FD', 'SL', 'SS', 'SV', 'UL', 'US', 'UV')" -%}
 
 with
@@ -39,6 +40,24 @@ typed as (
         end as value_datetime
     from source
 
+),
+
+flagged as (
+
+    {#- A data-quality flag: a value present whose VR has a typed column that stayed NULL. #}
+    select
+        *,
+        coalesce(
+            value_text is not null
+            and (
+                (vr in {{ numeric_vrs }} and value_number is null)
+                or (vr in ('DA', 'DT') and value_date is null)
+                or (vr = 'TM' and value_time is null)
+            ),
+            false
+        ) as is_unparsable
+    from typed
+
 )
 
-select * from typed
+select * from flagged

@@ -3,6 +3,12 @@ engines. Inputs are real files from pydicom, rewritten."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import psycopg2
 import pytest
 from dicom_files import write_with_raw_values
@@ -83,3 +89,107 @@ def test_values_that_look_like_sql_are_stored_as_data(
         with psycopg2.connect("") as connection:
             stored = hostile_content(connection, "%s")
     assert stored == expected_rows(folder)
+
+
+# -- a harvest killed halfway, run again ------------------------------------------------------
+FILES = (
+    "select file_id, file_path, file_size, file_mtime_ns, status, reject_category, "
+    "sop_instance_uid, series_instance_uid, is_series_representative, full_header_kept, "
+    "element_count from dicom_raw.harvested_file order by file_id"
+)
+ELEMENTS = (
+    "select file_id, sequence_path, tag, value_index, value_text, instance_level "
+    "from dicom_raw.header_element order by file_id, sequence_path, tag, value_index, value_text"
+)
+
+
+def write_many_files(pydicom_test_files, folder, count):
+    """`count` instances in a few series, copies of real files with their own UIDs; the smallest
+    SOP Instance UIDs come last in the walk, so representatives change hands during the run."""
+    folder.mkdir()
+    sources = ["CT_small.dcm", "MR_small.dcm", "JPEG2000.dcm"]
+    for index in range(count):
+        series = index % 3
+        write_with_raw_values(
+            pydicom_test_files / sources[series],
+            folder / f"IM{index:04d}",
+            SeriesInstanceUID=f"1.2.826.0.1.3680043.8.498.55.{series}",
+            SOPInstanceUID=f"1.2.826.0.1.3680043.8.498.55.{series}.{count - index}",
+        )
+    (folder / "broken.dcm").write_bytes(b"DICM")
+
+
+def cli(*arguments):
+    return [sys.executable, "-m", "omop_imaging.cli", "harvest", *arguments, "--no-progress"]
+
+
+def kill_when(process, ready, timeout=120.0):
+    """SIGKILL `process` as soon as `ready()` says batches were committed; False if it ended first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        if ready():
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            return True
+        time.sleep(0.005)
+    process.kill()
+    raise AssertionError("the harvest committed nothing in time")
+
+
+def duckdb_rows(database, sql):
+    import duckdb
+
+    with duckdb.connect(database, read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def postgres_rows(sql):
+    with psycopg2.connect("") as connection, connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def postgres_files():
+    try:
+        return postgres_rows("select count(*) from dicom_raw.harvested_file")[0][0]
+    except psycopg2.Error:  # the schema is not there yet
+        return 0
+
+
+@pytest.mark.parametrize("target", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_harvest_killed_halfway_and_run_again_equals_one_run(
+    target, request, pydicom_test_files, tmp_path
+):
+    folder = tmp_path / "many"
+    write_many_files(pydicom_test_files, folder, 300)
+    uninterrupted = str(tmp_path / "uninterrupted.duckdb")
+    subprocess.run(cli(str(folder), "--db", uninterrupted, "--workers", "1"), check=True)
+
+    options = ["--workers", "1", "--batch-files", "7"]
+    if target == "duckdb":
+        database = str(tmp_path / "killed.duckdb")
+        wal = Path(database + ".wal")
+        command = cli(str(folder), "--db", database, *options)
+        ready = lambda: wal.exists() and wal.stat().st_size > 200_000  # noqa: E731
+    else:
+        request.getfixturevalue("postgres_database")
+        command = cli(str(folder), "--target", "postgres", *options)
+        ready = lambda: postgres_files() >= 30  # noqa: E731
+
+    killed = kill_when(subprocess.Popen(command), ready)
+    assert killed, "the harvest ended before it could be killed: give it more files"
+    if target == "duckdb":
+        stored = duckdb_rows(database, "select count(*) from dicom_raw.harvested_file")[0][0]
+    else:
+        stored = postgres_files()
+    assert 0 < stored < 301  # some batches committed, not all of them
+
+    subprocess.run(command, check=True)
+    if target == "duckdb":
+        files, elements = duckdb_rows(database, FILES), duckdb_rows(database, ELEMENTS)
+    else:
+        files, elements = postgres_rows(FILES), postgres_rows(ELEMENTS)
+    assert files == duckdb_rows(uninterrupted, FILES)
+    assert elements == duckdb_rows(uninterrupted, ELEMENTS)

@@ -193,3 +193,59 @@ def test_a_harvest_killed_halfway_and_run_again_equals_one_run(
         files, elements = postgres_rows(FILES), postgres_rows(ELEMENTS)
     assert files == duckdb_rows(uninterrupted, FILES)
     assert elements == duckdb_rows(uninterrupted, ELEMENTS)
+
+
+# -- two harvests at once ---------------------------------------------------------------------
+def write_overlapping_folders(pydicom_test_files, root):
+    """Three folders of one set of series; the two harvests share the first one, so that both
+    start on the same files."""
+    write_many_files(pydicom_test_files, root, 450)
+    for index, path in enumerate(sorted(root.glob("IM*"))):
+        folder = root / f"part{index % 3}"
+        folder.mkdir(exist_ok=True)
+        path.rename(folder / path.name)
+    return [root / "part0", root / "part1"], [root / "part0", root / "part2"]
+
+
+@pytest.mark.postgres
+def test_two_harvests_into_postgres_at_once(postgres_database, pydicom_test_files, tmp_path):
+    root = tmp_path / "archive"
+    first, second = write_overlapping_folders(pydicom_test_files, root)
+    options = ["--target", "postgres", "--workers", "1", "--batch-files", "5"]
+    processes = [
+        subprocess.Popen(
+            cli(*map(str, folders), *options),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for folders in (first, second)
+    ]
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr
+        assert "rejected" in stdout and "Traceback" not in stderr
+
+    duplicates = postgres_rows(
+        "select count(*) - count(distinct (file_id, sequence_path, tag, value_index)) "
+        "from dicom_raw.header_element"
+    )
+    assert duplicates == [(0,)]
+    reference = str(tmp_path / "one.duckdb")
+    union = sorted({str(folder) for folder in (*first, *second)})
+    subprocess.run(cli(*union, "--db", reference, "--workers", "1"), check=True)
+    assert postgres_rows(FILES) == duckdb_rows(reference, FILES)
+    assert postgres_rows(ELEMENTS) == duckdb_rows(reference, ELEMENTS)
+
+
+def test_a_second_harvest_into_a_busy_duckdb_file_says_so(dicom_copy, duckdb_file):
+    import duckdb
+
+    folder = dicom_copy("CT_small.dcm")
+    with duckdb.connect(duckdb_file):  # another process writing: DuckDB allows one at a time
+        completed = subprocess.run(
+            cli(str(folder), "--db", duckdb_file), capture_output=True, text=True, check=False
+        )
+    assert completed.returncode == 1
+    assert "in use by another process" in completed.stderr
+    assert "Traceback" not in completed.stderr

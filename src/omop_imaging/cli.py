@@ -13,6 +13,7 @@ from .database import DatabaseNotReady
 from .report import FORMATS as REPORT_FORMATS
 from .report import SECTIONS as REPORT_SECTIONS
 from .settings import DEFAULT_DUCKDB, TARGETS, duckdb_path, sample_dicom_folders
+from .store import StoreBusy
 
 DESCRIPTION = """\
 omop-imaging: DICOM image metadata into the OMOP Common Data Model (CDM v5.4) with the
@@ -293,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     }[args.command]
     try:
         return handler(args)
-    except DatabaseNotReady as error:
+    except (DatabaseNotReady, StoreBusy) as error:
         print(f"omop-imaging {args.command}: {error}", file=sys.stderr)
         return 1
 

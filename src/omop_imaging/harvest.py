@@ -212,13 +212,15 @@ class _BatchWriter:
         if not self.results:
             return
         results, self.results = self.results, []
+        self.store.begin_batch()  # other harvests may be writing: plan on what they committed
         batch = self._plan(results)
         demoted_rows = self.store.write_batch(batch)
         self.summary.elements += batch.elements.num_rows - demoted_rows
 
     def _plan(self, results: list[tuple[FileRecord, ElementRows]]) -> Batch:
         batch_ids = [record.file_id for record, _ in results]
-        stored = {} if self.first_harvest else self.store.stored_files(batch_ids)
+        concurrent = self.store.concurrent_writers  # another harvest may have stored them
+        stored = {} if self.first_harvest and not concurrent else self.store.stored_files(batch_ids)
         harvested = [(record, rows) for record, rows in results if record.status == "harvested"]
 
         candidates: dict[str, list[FileRecord]] = defaultdict(list)

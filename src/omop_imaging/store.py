@@ -58,10 +58,16 @@ class Batch:
     elements: pa.Table
 
 
+class StoreBusy(Exception):
+    """Another process holds the database (DuckDB takes one writer process at a time)."""
+
+
 class StagingStore:
     """Engine-neutral SQL; subclasses supply the connection and the bulk load."""
 
     placeholder = "?"
+    # Whether other harvests may write at the same time (then every batch is planned afresh).
+    concurrent_writers = False
 
     def __init__(self, connection):
         self.connection = connection
@@ -69,6 +75,7 @@ class StagingStore:
     # -- set-up ---------------------------------------------------------------------------------
     def ensure_schema(self) -> None:
         cursor = self.connection.cursor()
+        self._serialise(cursor)
         for statement in create_statements():
             cursor.execute(statement)
         self._create_indexes(cursor)
@@ -76,6 +83,14 @@ class StagingStore:
 
     def _create_indexes(self, cursor) -> None:
         """Indexes that keep per-batch look-ups fast; none on DuckDB, where they slow bulk loads."""
+
+    def begin_batch(self) -> None:
+        """Before a batch is planned: wait for the batches other harvests are writing, so that the
+        plan sees what they committed; write_batch's commit lets the next one go."""
+        self._serialise(self.connection.cursor())
+
+    def _serialise(self, cursor) -> None:
+        """Hold, until the transaction ends, the lock that orders writers (none for one writer)."""
 
     # -- look-ups -------------------------------------------------------------------------------
     def is_empty(self) -> bool:
@@ -225,12 +240,18 @@ class _DuckDBConnection:
 
 class PostgresStore(StagingStore):
     placeholder = "%s"
+    concurrent_writers = True
+    # pg_advisory_xact_lock key shared by every harvest into this database ("omopimag").
+    LOCK_KEY = 0x6F6D6F70696D6167
 
     def __init__(self, dsn: str = ""):
         import psycopg2
 
         # An empty DSN lets libpq read PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD.
         super().__init__(psycopg2.connect(dsn))
+
+    def _serialise(self, cursor) -> None:
+        cursor.execute("select pg_advisory_xact_lock(%s)", [self.LOCK_KEY])
 
     def _create_indexes(self, cursor) -> None:
         cursor.execute(
@@ -257,9 +278,19 @@ def open_store(target: str, duckdb_path: str | None = None) -> StagingStore:
     if target == "postgres":
         store: StagingStore = PostgresStore()
     elif target == "duckdb":
+        import duckdb
+
         path = duckdb_path or "data/omop_imaging.duckdb"
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        store = DuckDBStore(path)
+        try:
+            store = DuckDBStore(path)
+        except duckdb.IOException as error:
+            if "lock" not in str(error):
+                raise
+            raise StoreBusy(
+                f"{path} is in use by another process (DuckDB allows one writer at a time): "
+                "wait for it to finish, or harvest into PostgreSQL to run harvests side by side"
+            ) from error
     else:
         raise ValueError(f"unknown target {target!r}: use 'duckdb' or 'postgres'")
     store.ensure_schema()

@@ -9,11 +9,10 @@ import sys
 from . import __version__
 from .cohort import BUILT_IN as BUILT_IN_COHORTS
 from .cohort import SEQUENCE_FAMILIES
-from .database import DatabaseNotReady
+from .database import DatabaseNotReady, StoreBusy
 from .report import FORMATS as REPORT_FORMATS
 from .report import SECTIONS as REPORT_SECTIONS
 from .settings import DEFAULT_DUCKDB, TARGETS, duckdb_path, sample_dicom_folders
-from .store import StoreBusy
 
 DESCRIPTION = """\
 omop-imaging: DICOM image metadata into the OMOP Common Data Model (CDM v5.4) with the

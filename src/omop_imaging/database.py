@@ -14,6 +14,10 @@ class DatabaseNotReady(Exception):
     """The database or a table it needs is missing: say what to run, not a traceback."""
 
 
+class StoreBusy(Exception):
+    """Another process holds the database (DuckDB takes one writer process at a time)."""
+
+
 @contextmanager
 def connect(target: str, duckdb_path: str):
     """A DB-API connection: DuckDB read-only, or PostgreSQL through the PG* variables.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from .database import StoreBusy
 from .staging_schema import (
     ELEMENT_COLUMN_NAMES,
     ELEMENT_TABLE,
@@ -56,10 +57,6 @@ class Batch:
     promoted_file_ids: list[int]  # stored instances that become representatives
     files: pa.Table
     elements: pa.Table
-
-
-class StoreBusy(Exception):
-    """Another process holds the database (DuckDB takes one writer process at a time)."""
 
 
 class StagingStore:

@@ -4,9 +4,13 @@ quotes a header value."""
 
 from __future__ import annotations
 
+import copy
+import gzip
+import io
 import os
 import random
 import shutil
+import tracemalloc
 from pathlib import Path
 
 import duckdb
@@ -18,7 +22,12 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from omop_imaging.harvest import HarvestOptions, harvest
-from omop_imaging.header_policy import MAX_SEQUENCE_DEPTH
+from omop_imaging.header_policy import (
+    MAX_SEQUENCE_DEPTH,
+    MAX_SEQUENCE_ITEMS,
+    MAX_VALUES_PER_ELEMENT,
+)
+from omop_imaging.reader import read_file
 from omop_imaging.store import open_store
 
 UID = "1.2.826.0.1.3680043.8.498.66"
@@ -230,3 +239,63 @@ def test_the_build_types_garbage_to_null_and_counts_it(corpus, duckdb_file):
     ]
     report = omop_imaging("report", "--db", duckdb_file, "--section", "unparsable").stdout
     assert "StudyDate" in report and "DA" in report
+
+
+# -- bounded memory and staging ---------------------------------------------------------------
+def multi_frame_file(target: Path, frames: int) -> Path:
+    """nibabel's real Philips enhanced multi-frame MPRAGE (176 frames) with its per-frame
+    functional groups repeated to `frames` items."""
+    import nibabel
+
+    packed = Path(nibabel.__file__).parent / "nicom" / "tests" / "data" / "philips_mprage.dcm.gz"
+    dataset = pydicom.dcmread(io.BytesIO(gzip.decompress(packed.read_bytes())))
+    items = dataset.PerFrameFunctionalGroupsSequence
+    dataset.PerFrameFunctionalGroupsSequence = Sequence(
+        [copy.deepcopy(items[index % len(items)]) for index in range(frames)]
+    )
+    dataset.NumberOfFrames = frames
+    dataset.save_as(target)
+    return target
+
+
+def test_staging_does_not_grow_with_the_frames_of_a_multi_frame_file(tmp_path):
+    rows = {}
+    for frames in (176, 1500):
+        record, element_rows = read_file(str(multi_frame_file(tmp_path / f"{frames}.dcm", frames)))
+        assert record.status == "harvested"
+        rows[frames] = len(element_rows)
+        per_frame = {
+            path.split("/")[0]
+            for path in element_rows.sequence_path
+            if path.startswith("52009230[")
+        }
+        assert len(per_frame) == MAX_SEQUENCE_ITEMS  # the first items describe the frames
+    assert rows[176] == rows[1500] > 1000
+
+
+def test_huge_values_are_neither_read_nor_stored(pydicom_test_files, tmp_path):
+    dataset = pydicom.dcmread(pydicom_test_files / "rtstruct.dcm", force=True)
+    contour = dataset.ROIContourSequence[0].ContourSequence[0]
+    contour.ContourData = [float(index % 500) for index in range(30_000)]
+    contour.NumberOfContourPoints = 10_000
+    block = dataset.private_block(0x0099, "HUGE VALUES TEST", create=True)
+    block.add_new(0x01, "OB", bytes(64 << 20))  # 64 MiB of bulk data
+    block.add_new(0x02, "UT", "x" * (4 << 20))  # 4 MiB of text
+    path = tmp_path / "huge.dcm"
+    dataset.save_as(path)
+
+    tracemalloc.start()
+    try:
+        record, rows = read_file(str(path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert record.status == "harvested"
+    assert peak < 16 << 20  # the 68 MiB of values stayed on disk
+    by_element = {}
+    for tag, path, value in zip(rows.tag, rows.sequence_path, rows.value_text, strict=True):
+        by_element.setdefault((tag, path), []).append(value)
+    contour_data = by_element[("30060050", "30060039[0]/30060040[0]")]
+    assert contour_data == [str(float(index % 500)) for index in range(MAX_VALUES_PER_ELEMENT)]
+    assert by_element[("00991001", "")] == [None]  # present, not read
+    assert by_element[("00991002", "")] == [None]

@@ -121,6 +121,12 @@ BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
 MAX_BINARY_BYTES = 64
 # Longer text values are cut here so that one odd element cannot bloat staging.
 MAX_VALUE_CHARS = 10_000
+# Values of one element beyond this many are not stored (an RT contour holds tens of thousands
+# of coordinates; a header attribute OMOP reads has a handful).
+MAX_VALUES_PER_ELEMENT = 1_000
+# An element value larger than this is neither read into memory nor stored, whatever its VR: the
+# parser defers it, and the rows record its presence.
+MAX_ELEMENT_BYTES = 1 << 20
 # Sequences deeper or longer than this are not walked further (per-frame functional groups can
 # hold thousands of items; the first ones describe the series well enough).
 MAX_SEQUENCE_DEPTH = 8

@@ -39,9 +39,11 @@ from .header_policy import (
     BINARY_VRS,
     INSTANCE_LEVEL_TAGS,
     MAX_BINARY_BYTES,
+    MAX_ELEMENT_BYTES,
     MAX_SEQUENCE_DEPTH,
     MAX_SEQUENCE_ITEMS,
     MAX_VALUE_CHARS,
+    MAX_VALUES_PER_ELEMENT,
     NEVER_STORED_TAGS,
 )
 from .ids import stable_id
@@ -212,7 +214,12 @@ def _read_header(path: str, record: FileRecord) -> Dataset:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            dataset = pydicom.dcmread(path, stop_before_pixels=True, force=not record.has_preamble)
+            dataset = pydicom.dcmread(
+                path,
+                stop_before_pixels=True,
+                force=not record.has_preamble,
+                defer_size=MAX_ELEMENT_BYTES,  # huge values stay on disk
+            )
         except InvalidDicomError as error:
             raise Rejected("not_dicom", f"not a DICOM file: {_safe_message(error)}") from error
         meta = getattr(dataset, "file_meta", None) or Dataset()
@@ -333,16 +340,16 @@ def _flatten(
         tag_hex, keyword, skip = _tag_info(tag)
         if skip:
             continue
-        raw = dataset.get_item(tag)
+        raw = dataset._dict[tag]  # as read: get_item would load a deferred (huge) value
         vr = _vr_of(raw, tag)
         instance_level = top_level and tag in INSTANCE_LEVEL_TAGS
 
         if (
-            vr in BINARY_VRS
-            and isinstance(raw, RawDataElement)
-            and (raw.length or 0) > MAX_BINARY_BYTES
+            isinstance(raw, RawDataElement)
+            and raw.length != 0xFFFFFFFF
+            and (raw.length or 0) > (MAX_BINARY_BYTES if vr in BINARY_VRS else MAX_ELEMENT_BYTES)
         ):
-            # Bulk data: record its presence, never read it.
+            # Bulk data or a huge value: record its presence, never read it.
             _add(rows, record, sequence_path, tag_hex, keyword, vr, 0, None, instance_level)
             continue
         converted = None
@@ -382,7 +389,7 @@ def _flatten(
                 )
                 _flatten(item, record, rows, item_path, depth + 1)
             continue
-        for value_index, value in enumerate(values):
+        for value_index, value in enumerate(values[:MAX_VALUES_PER_ELEMENT]):
             _add(
                 rows,
                 record,

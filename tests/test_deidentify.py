@@ -244,3 +244,32 @@ def test_deidentify_refuses_to_start_without_a_usable_key(dicom_copy, tmp_path):
     assert uids == [
         (Deidentifier(KEY).uid(pydicom.dcmread(folder / "CT_small.dcm").StudyInstanceUID),)
     ]
+
+
+def test_pseudonymize_gives_the_crosswalk_the_ids_the_harvest_stored(dicom_copy, tmp_path):
+    folder = dicom_copy("CT_small.dcm")
+    database = str(tmp_path / "db.duckdb")
+    environ = os.environ | {KEY_ENVIRONMENT_VARIABLE: KEY.decode()}
+    harvested = cli_harvest(str(folder), "--db", database, "--deidentify", environ=environ)
+    assert harvested.returncode == 0, harvested.stderr
+    with duckdb.connect(database, read_only=True) as connection:
+        stored = connection.execute(
+            "select value_text from dicom_raw.header_element where tag = '00100020'"
+        ).fetchall()
+
+    patient_id = pydicom.dcmread(folder / "CT_small.dcm").PatientID
+    crosswalk = f"issuer_of_patient_id,patient_id,person_id\nHOSPITAL,{patient_id},42\n"
+    completed = subprocess.run(
+        [sys.executable, "-m", "omop_imaging.cli", "pseudonymize"],
+        input=crosswalk,
+        capture_output=True,
+        text=True,
+        env=environ,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines() == [
+        "issuer_of_patient_id,patient_id,person_id",
+        f",{stored[0][0]},42",
+    ]
+    assert patient_id not in completed.stdout

@@ -256,6 +256,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     classify.add_argument("--series", metavar="UID", help="only this Series Instance UID")
 
+    pseudonymize = commands.add_parser(
+        "pseudonymize",
+        help="replace Patient IDs in a CSV (e.g. a linkage crosswalk) by --deidentify's pseudonyms",
+        description=(
+            "Read a CSV from stdin and write it to stdout with the Patient ID column replaced by "
+            "the keyed pseudonym `harvest --deidentify` stores for it (same key: OMOP_IMAGING_"
+            "DEID_KEY or --deid-key-file), and the issuer column emptied (the Basic Profile removes "
+            "Issuer of Patient ID). Use it to build seeds/linkage/person_crosswalk.csv or the "
+            "clinical person_source_value for a de-identified harvest."
+        ),
+    )
+    pseudonymize.add_argument(
+        "--column", default="patient_id", help="the Patient ID column (default patient_id)"
+    )
+    pseudonymize.add_argument(
+        "--issuer-column",
+        default="issuer_of_patient_id",
+        help="emptied when present (default issuer_of_patient_id)",
+    )
+    pseudonymize.add_argument(
+        "--deid-key-file",
+        metavar="PATH",
+        help="file holding the secret key (outside the repository)",
+    )
+
     viewer = commands.add_parser(
         "viewer",
         help="start the web viewer: overview, protocols, combinations, quality, series browser",
@@ -290,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         "classify": _classify,
         "cohort": _cohort,
         "viewer": _viewer,
+        "pseudonymize": _pseudonymize,
     }[args.command]
     try:
         return handler(args)
@@ -340,6 +366,31 @@ def _deidentifier(args):
         return Deidentifier(load_key(args.deid_key_file), shift_dates=args.date_shift)
     except DeidKeyError as error:
         raise ValueError(str(error)) from error
+
+
+def _pseudonymize(args) -> int:
+    import csv
+
+    from .deidentify import Deidentifier, DeidKeyError, load_key
+
+    try:
+        deidentifier = Deidentifier(load_key(args.deid_key_file))
+    except DeidKeyError as error:
+        print(f"omop-imaging pseudonymize: {error}", file=sys.stderr)
+        return 2
+    reader = csv.DictReader(sys.stdin)
+    if args.column not in (reader.fieldnames or []):
+        print(f"omop-imaging pseudonymize: no column {args.column!r} in the CSV", file=sys.stderr)
+        return 2
+    writer = csv.DictWriter(sys.stdout, fieldnames=reader.fieldnames, lineterminator="\n")
+    writer.writeheader()
+    for row in reader:
+        value = (row[args.column] or "").strip()
+        row[args.column] = deidentifier.patient_id(value) if value else value
+        if args.issuer_column in row:
+            row[args.issuer_column] = ""
+        writer.writerow(row)
+    return 0
 
 
 def _build(args) -> int:

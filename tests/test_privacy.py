@@ -121,3 +121,11 @@ def test_no_canary_reaches_postgres_or_the_logs(postgres_database, pydicom_test_
     with psycopg2.connect("") as connection:
         cells = table_cells(connection, "%s")
     check_no_canary(cells, log_lines)
+
+
+def test_reject_reasons_never_quote_a_value():
+    from omop_imaging.reader import _safe_message
+
+    quoted = ValueError("invalid literal for int() with base 10: 'DOE^JOHN' and b\"SMITH\"")
+    assert _safe_message(quoted) == "invalid literal for int() with base 10: '...' and '...'"
+    assert _safe_message(OSError("No tag to read at file position 4F3")).endswith("4F3")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import re
 import struct
 import warnings
 from contextlib import contextmanager
@@ -193,8 +194,13 @@ def _guarded(record: FileRecord, action, *args):
 
 
 def _safe_message(error: Exception) -> str:
-    # Parser messages describe structure (tags, lengths, offsets); cut them short all the same.
-    return str(error).replace("\n", " ")[:200]
+    """Parser messages describe structure (tags, lengths, offsets), but a conversion error can
+    quote the value it failed on: quoted text and bytes become '...', and the message is cut."""
+    text = _QUOTED.sub("'...'", str(error).replace("\n", " "))
+    return text[:200]
+
+
+_QUOTED = re.compile(r"b?'[^']*'|b?\"[^\"]*\"")
 
 
 def _read_header(path: str, record: FileRecord) -> Dataset:

@@ -221,7 +221,9 @@ def test_every_bad_input_is_harvested_or_rejected_with_its_reason(
 def test_the_build_types_garbage_to_null_and_counts_it(corpus, duckdb_file):
     folder, _expected = corpus
     omop_imaging("harvest", str(folder), "--db", duckdb_file, "--no-progress")
-    omop_imaging("build", "--db", duckdb_file)
+    # The corpus is mostly garbage on purpose: the parse-share threshold would (rightly) fail the
+    # build, which test_a_dirty_archive_fails_the_parse_threshold checks; here the typing is tested.
+    omop_imaging("build", "--db", duckdb_file, "--vars", "{min_numeric_parse_share: 0.5}")
     with duckdb.connect(duckdb_file, read_only=True) as connection:
         typed = connection.execute(
             "select e.keyword, e.value_text, e.is_unparsable from cdm.stg_dicom__elements e "
@@ -299,3 +301,12 @@ def test_huge_values_are_neither_read_nor_stored(pydicom_test_files, tmp_path):
     assert contour_data == [str(float(index % 500)) for index in range(MAX_VALUES_PER_ELEMENT)]
     assert by_element[("00991001", "")] == [None]  # present, not read
     assert by_element[("00991002", "")] == [None]
+
+
+@pytest.mark.slow
+def test_a_dirty_archive_fails_the_parse_threshold(corpus, duckdb_file):
+    folder, _expected = corpus
+    omop_imaging("harvest", str(folder), "--db", duckdb_file, "--no-progress")
+    completed = omop_imaging("build", "--db", duckdb_file, check=False)
+    assert completed.returncode != 0
+    assert "coverage_at_least_int_dicom__header_value_concepts_value_number" in completed.stdout

@@ -11,19 +11,9 @@
 
 with
 
-files as (
-
-    select * from {{ ref('stg_dicom__files') }}
-    where is_series_representative
-
-),
-
 elements as (
 
-    select elements.*
-    from {{ ref('stg_dicom__elements') }} as elements
-    inner join files
-        on elements.file_id = files.file_id
+    select * from {{ ref('int_dicom__representative_elements') }}
 
 ),
 

@@ -18,21 +18,8 @@ elements as (
 
 representative_values as (
 
-    select
-        elements.series_instance_uid,
-        elements.tag,
-        elements.value_text,
-        elements.value_number,
-        elements.value_date,
-        elements.value_time,
-        elements.value_datetime
-    from elements
-    inner join files
-        on elements.file_id = files.file_id
-    where
-        files.is_series_representative
-        and elements.is_top_level
-        and elements.value_index = 0
+    select * from {{ ref('int_dicom__representative_elements') }}
+    where is_top_level and value_index = 0
 
 ),
 

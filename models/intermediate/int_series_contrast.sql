@@ -26,11 +26,8 @@ series as (
 
 representative_elements as (
 
-    select elements.*
-    from {{ ref('stg_dicom__elements') }} as elements
-    inner join {{ ref('stg_dicom__files') }} as files
-        on elements.file_id = files.file_id
-    where files.is_series_representative and elements.value_index = 0
+    select * from {{ ref('int_dicom__representative_elements') }}
+    where value_index = 0
 
 ),
 

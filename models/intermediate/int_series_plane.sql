@@ -14,11 +14,7 @@ instances as (
 
 representative_elements as (
 
-    select elements.*
-    from {{ ref('stg_dicom__elements') }} as elements
-    inner join {{ ref('stg_dicom__files') }} as files
-        on elements.file_id = files.file_id
-    where files.is_series_representative
+    select * from {{ ref('int_dicom__representative_elements') }}
 
 ),
 

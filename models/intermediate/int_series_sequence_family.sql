@@ -156,16 +156,12 @@ files as (
 
 representative_elements as (
 
-    select elements.*
-    from {{ ref('stg_dicom__elements') }} as elements
-    inner join files
-        on elements.file_id = files.file_id
+    select * from {{ ref('int_dicom__representative_elements') }}
     where
-        files.is_series_representative
-        and (
-            elements.sequence_path = ''
-            or elements.sequence_path like '52009229[0]/%'
-            or elements.sequence_path like '52009230[%'
+        (
+            sequence_path = ''
+            or sequence_path like '52009229[0]/%'
+            or sequence_path like '52009230[%'
         )
 
 ),

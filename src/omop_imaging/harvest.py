@@ -1,17 +1,25 @@
 """Harvest: walk folders, read headers in parallel worker processes, load staging in batches.
 
 The main process walks the paths, skips files already stored unchanged, keeps a bounded number
-of read tasks in flight, and writes each batch in one transaction; memory is bounded by the
-batch size and the number of tasks in flight, never by the size of the corpus.
+of read tasks in flight, and hands each batch to one writer thread that writes it in one
+transaction while the next batch is collected (so the workers never wait for a load); memory is
+bounded by two batches and the number of tasks in flight, never by the size of the corpus.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field, replace
 from itertools import compress, islice
 from multiprocessing import get_context
@@ -87,15 +95,18 @@ def harvest(
     workers = options.workers or os.cpu_count() or 1
     progress = tqdm(unit=" files", desc="harvest", disable=not options.progress, leave=False)
     try:
-        tasks = _tasks(iter_files(paths), store, options, summary, progress, writer.first_harvest)
+        tasks = _tasks(
+            iter_files(paths), store, options, summary, progress, writer.first_harvest, writer.lock
+        )
         if workers == 1:
             quiet_pydicom()
             for task in tasks:
                 writer.add(_read(task, options), progress)
         else:
             _run_in_pool(tasks, workers, writer, progress, options)
-        writer.flush()
+        writer.finish()
     finally:
+        writer.close()
         progress.close()
     summary.seconds = time.perf_counter() - started
     return summary
@@ -130,6 +141,7 @@ def _tasks(
     summary: HarvestSummary,
     progress,
     first_harvest: bool,
+    store_lock: threading.Lock,
 ) -> Iterator[list[str]]:
     """Group paths into worker tasks, leaving out files stored before and unchanged since (unless
     --full-headers asks for more than was kept of them). Stored files are looked up a thousand
@@ -141,7 +153,8 @@ def _tasks(
         if first_harvest:
             todo = chunk
         else:
-            stored = store.stored_files([stable_id(path) for path in chunk])
+            with store_lock:  # the writer thread may be loading a batch on the same connection
+                stored = store.stored_files([stable_id(path) for path in chunk])
             todo = []
             for path in chunk:
                 previous = stored.get(stable_id(path))
@@ -193,6 +206,11 @@ class _BatchWriter:
         self.options = options
         self.summary = summary
         self.results: list[tuple[FileRecord, ElementRows]] = []
+        # One writer thread: batches are planned and written in order, one at a time, while the
+        # main thread goes on collecting worker results. Every use of the store holds the lock.
+        self.lock = threading.Lock()
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="omop-imaging-writer")
+        self._writing: Future | None = None
 
     def add(self, results: list[tuple[FileRecord, ElementRows]], progress) -> None:
         for record, _rows in results:
@@ -209,12 +227,32 @@ class _BatchWriter:
             self.flush()
 
     def flush(self) -> None:
+        """Hand the collected results to the writer thread, after the batch before them is in
+        (at most one batch is being written: memory stays bounded, a load error surfaces here)."""
         if not self.results:
             return
         results, self.results = self.results, []
-        self.store.begin_batch()  # other harvests may be writing: plan on what they committed
-        batch = self._plan(results)
-        demoted_rows = self.store.write_batch(batch)
+        self._wait_for_writer()
+        self._writing = self._writer.submit(self._write, results)
+
+    def finish(self) -> None:
+        """Write what is left and wait until every batch is committed."""
+        self.flush()
+        self._wait_for_writer()
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+
+    def _wait_for_writer(self) -> None:
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()
+
+    def _write(self, results: list[tuple[FileRecord, ElementRows]]) -> None:
+        with self.lock:
+            self.store.begin_batch()  # other harvests may be writing: plan on what they committed
+            batch = self._plan(results)
+            demoted_rows = self.store.write_batch(batch)
         self.summary.elements += batch.elements.num_rows - demoted_rows
 
     def _plan(self, results: list[tuple[FileRecord, ElementRows]]) -> Batch:

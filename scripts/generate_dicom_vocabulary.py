@@ -238,22 +238,24 @@ def build_vocabulary(source: SourceEntries, registry: Sequence[Mapping[str, obje
             raise ValueError(f"concept {key} generated twice")
         concepts[key] = {"vocabulary_id": key[0], "concept_code": key[1], **values}
 
-    # Metadata concepts: the vocabulary and its concept classes have concepts of their own.
-    add(
-        ("Vocabulary", VOCABULARY_ID),
-        concept_name=VOCABULARY_NAME,
-        domain_id=DOMAIN_METADATA,
-        concept_class_id="Vocabulary",
-        standard_concept=None,
-    )
-    for class_id, class_name in CONCEPT_CLASSES.items():
+    def add_metadata(vocabulary_id: str, vocabulary_name: str, classes: Mapping[str, str]) -> None:
+        """A vocabulary and its concept classes have concepts of their own."""
+        metadata = {"domain_id": DOMAIN_METADATA, "standard_concept": None}
         add(
-            ("Concept Class", class_id),
-            concept_name=class_name,
-            domain_id=DOMAIN_METADATA,
-            concept_class_id="Concept Class",
-            standard_concept=None,
+            ("Vocabulary", vocabulary_id),
+            concept_name=vocabulary_name,
+            concept_class_id="Vocabulary",
+            **metadata,
         )
+        for class_id, class_name in classes.items():
+            add(
+                ("Concept Class", class_id),
+                concept_name=class_name,
+                concept_class_id="Concept Class",
+                **metadata,
+            )
+
+    add_metadata(VOCABULARY_ID, VOCABULARY_NAME, CONCEPT_CLASSES)
 
     # PS3.6 attributes.
     attribute_codes = set()
@@ -314,21 +316,7 @@ def build_vocabulary(source: SourceEntries, registry: Sequence[Mapping[str, obje
 
     # The project's own vocabulary of derived features, with its vocabulary and class concepts.
     if source.local_concepts:
-        add(
-            ("Vocabulary", LOCAL_VOCABULARY_ID),
-            concept_name=LOCAL_VOCABULARY_NAME,
-            domain_id=DOMAIN_METADATA,
-            concept_class_id="Vocabulary",
-            standard_concept=None,
-        )
-        for class_id, class_name in LOCAL_CONCEPT_CLASSES.items():
-            add(
-                ("Concept Class", class_id),
-                concept_name=class_name,
-                domain_id=DOMAIN_METADATA,
-                concept_class_id="Concept Class",
-                standard_concept=None,
-            )
+        add_metadata(LOCAL_VOCABULARY_ID, LOCAL_VOCABULARY_NAME, LOCAL_CONCEPT_CLASSES)
     for local in sorted(source.local_concepts, key=lambda c: c.code):
         add(
             (LOCAL_VOCABULARY_ID, local.code),

@@ -20,19 +20,20 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import compress, islice
 from multiprocessing import get_context
 
 import pyarrow as pa
 from tqdm import tqdm
 
-from .deidentify import Deidentifier, read_files_deidentified
+from .deidentify import Deidentifier
 from .discover import iter_files
 from .ids import stable_id
-from .reader import ElementRows, FileRecord, quiet_pydicom, read_files
+from .reader import ElementRows, FileRecord, quiet_pydicom
 from .staging_schema import ELEMENT_COLUMN_NAMES, FILE_COLUMN_NAMES
 from .store import Batch, InstanceRef, StagingStore
+from .worker import read_task
 
 TASK_FILES = 32  # files per worker task: large enough to amortise the hand-over between processes
 FINGERPRINT_LOOKUP_FILES = 1024  # paths looked up at a time among the files stored before
@@ -101,7 +102,7 @@ def harvest(
         if workers == 1:
             quiet_pydicom()
             for task in tasks:
-                writer.add(_read(task, options), progress)
+                writer.add(read_task(task, options.full_headers, options.deidentifier), progress)
         else:
             _run_in_pool(tasks, workers, writer, progress, options)
         writer.finish()
@@ -125,7 +126,7 @@ def _run_in_pool(
     ) as pool:
         in_flight: set[Future] = set()
         for task in tasks:
-            in_flight.add(pool.submit(_read, task, options))
+            in_flight.add(pool.submit(read_task, task, options.full_headers, options.deidentifier))
             while len(in_flight) >= in_flight_limit:
                 done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -315,17 +316,10 @@ def _record_sort_key(record: FileRecord) -> tuple[str, str]:
     return (record.sop_instance_uid or "", record.file_path)
 
 
-def _read(task: list[str], options: HarvestOptions) -> list[tuple[FileRecord, ElementRows]]:
-    """One worker task: the files' records and rows, de-identified when asked."""
-    if options.deidentifier is None:
-        return read_files(task, options.full_headers)
-    return read_files_deidentified(task, options.full_headers, options.deidentifier)
-
-
 def _promoted_rows(instance: InstanceRef, options: HarvestOptions) -> ElementRows:
     """Re-read a stored instance that becomes its series' representative (rare: only after the
     representative file itself changed); its instance-level rows are stored already."""
-    record, rows = _read([instance.file_path], replace(options, full_headers=True))[0]
+    record, rows = read_task([instance.file_path], True, options.deidentifier)[0]
     if instance.full_header_kept or record.status != "harvested":
         return ElementRows()
     return _select(rows, [not keep for keep in rows.instance_level])

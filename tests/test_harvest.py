@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import duckdb
 import pydicom
 import pytest
+from build_helpers import omop_imaging
 from dicom_files import bump_mtime, count_files, write_with_raw_values
 
 from omop_imaging.harvest import HarvestOptions, harvest
@@ -147,22 +146,7 @@ def test_content_does_not_depend_on_order_or_on_how_runs_are_split(pydicom_test_
 
 def test_cli_json_summary_and_exit_code(dicom_copy, duckdb_file):
     folder = dicom_copy("CT_small.dcm", "README.txt", "no_meta.dcm")
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "omop_imaging.cli",
-            "harvest",
-            str(folder),
-            "--db",
-            duckdb_file,
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
+    completed = omop_imaging("harvest", str(folder), "--db", duckdb_file, "--json")
     summary = json.loads(completed.stdout)
     assert (summary["files_seen"], summary["harvested"], summary["rejected"]) == (3, 1, 2)
     assert summary["rejected_by_reason"]["not_dicom"]["count"] == 2
@@ -177,42 +161,29 @@ def test_cli_json_summary_and_exit_code(dicom_copy, duckdb_file):
 
 def test_cli_summary_line(dicom_copy, duckdb_file):
     folder = dicom_copy("CT_small.dcm", "README.txt")
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "omop_imaging.cli",
-            "harvest",
-            str(folder),
-            "--db",
-            duckdb_file,
-            "--no-progress",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert completed.returncode == 0
+    completed = omop_imaging("harvest", str(folder), "--db", duckdb_file, "--no-progress")
     assert completed.stdout.startswith("harvest: 2 files seen, 1 harvested, 1 rejected")
     assert "README.txt: [not_dicom]" in completed.stderr
 
 
-@pytest.mark.parametrize("command", ["harvest", "build", "dbt", "demo", "counts"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "harvest",
+        "build",
+        "dbt",
+        "demo",
+        "counts",
+        "report",
+        "cohort",
+        "classify",
+        "viewer",
+        "pseudonymize",
+    ],
+)
 def test_help_explains_every_command(command):
-    top = subprocess.run(
-        [sys.executable, "-m", "omop_imaging.cli", "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert command in top.stdout
-    sub = subprocess.run(
-        [sys.executable, "-m", "omop_imaging.cli", command, "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "usage: omop-imaging " + command in sub.stdout
+    assert command in omop_imaging("--help").stdout
+    assert "usage: omop-imaging " + command in omop_imaging(command, "--help").stdout
 
 
 def test_representative_changed_on_disk_hands_over_to_the_next_instance(

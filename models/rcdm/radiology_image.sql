@@ -32,6 +32,7 @@ classification as (
 
 ),
 
+-- only the per-image plane needs a look-up: the series' results carry their concepts already
 imaging_concepts as (
 
     select
@@ -59,8 +60,12 @@ final as (
         {{ stable_id("'series|' || distinct_instances.series_instance_uid") }} as radiology_series_id,
         distinct_instances.file_path,
         cast(series.body_part_examined as varchar(50)) as body_part_source_value,
-        coalesce(plane_concepts.concept_id, 0) as laterality_concept_id,
-        coalesce(contrast_concepts.concept_id, 0) as series_type_concept_id,
+        -- the image's own plane, else its series' (the classifier's concept)
+        coalesce(plane_concepts.concept_id, classification.image_plane_concept_id, 0) as laterality_concept_id,
+        case
+            when classification.contrast_status <> 'CONTRAST_UNKNOWN' then classification.contrast_concept_id
+            else 0
+        end as series_type_concept_id,
         cast(
             case classification.contrast_status
                 when 'WITH_CONTRAST' then 'post-contrast'
@@ -80,11 +85,7 @@ final as (
     left join classification
         on distinct_instances.series_instance_uid = classification.series_instance_uid
     left join imaging_concepts as plane_concepts
-        on coalesce(distinct_instances.image_plane, classification.image_plane) = plane_concepts.concept_code
-    left join imaging_concepts as contrast_concepts
-        on
-            classification.contrast_status = contrast_concepts.concept_code
-            and classification.contrast_status <> 'CONTRAST_UNKNOWN'
+        on distinct_instances.image_plane = plane_concepts.concept_code
     where distinct_instances.file_rank = 1
 
 )

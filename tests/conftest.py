@@ -52,6 +52,16 @@ def compiled_analysis(name: str) -> str:
     return path.read_text()
 
 
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """`omop-imaging demo` once per session, its output into a pipe (as in CI or `make demo >
+    log`): the DuckDB file it built and the completed process (stdout, stderr)."""
+    from build_helpers import omop_imaging
+
+    database = str(tmp_path_factory.mktemp("demo") / "demo.duckdb")
+    return database, omop_imaging("demo", "--db", database)
+
+
 @pytest.fixture
 def duckdb_file(tmp_path) -> str:
     return str(tmp_path / "omop_imaging.duckdb")

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from build_helpers import omop_imaging
 from conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -49,11 +48,9 @@ def _browser_or_skip() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_database(tmp_path_factory, sample_folders) -> str:
+def demo_database(request) -> str:
     _browser_or_skip()
-    database = str(tmp_path_factory.mktemp("viewer") / "demo.duckdb")
-    omop_imaging("harvest", *sample_folders, "--db", database, "--no-progress")
-    omop_imaging("build", "--db", database, "--vars", "{clinical_source: demo}")
+    database, _completed = request.getfixturevalue("demo_run")  # `omop-imaging demo`'s database
     return database
 
 

@@ -61,8 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
             "By default a series keeps its full header once (from its instance with the smallest "
             "SOP Instance UID) and every instance keeps its instance-level attributes. Files "
             "already harvested and unchanged (same size and modification time) are not read "
-            "again; a changed file replaces its rows. Files that cannot be harvested are listed "
-            "with a reason and never stop the run; the exit code is 0 when the run completed."
+            "again; a changed file replaces its rows. Files that cannot be harvested never stop "
+            "the run; they are counted by category (--verbose lists each with its reason). The "
+            "exit code is 0 when the run completed."
         ),
     )
     harvest.add_argument("paths", nargs="+", metavar="PATH", help="DICOM files or folders to walk")
@@ -86,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print the summary as JSON, rejected files by reason"
     )
     harvest.add_argument("--no-progress", action="store_true", help="no progress bar")
+    harvest.add_argument(
+        "--verbose",
+        action="store_true",
+        help="list every rejected file with its reason (default: a count per category)",
+    )
     harvest.add_argument(
         "--deidentify",
         action="store_true",
@@ -121,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--vars",
         metavar="YAML",
         help='dbt vars, e.g. "{clinical_source: demo, unmatched_patient_policy: skip}" (see dbt_project.yml)',
+    )
+    build.add_argument(
+        "--quiet",
+        action="store_true",
+        help="one summary line per dbt step instead of a line per model and test (errors still shown)",
     )
 
     dbt = commands.add_parser(
@@ -348,9 +359,9 @@ def _harvest(args) -> int:
     if args.json:
         print(json.dumps(summary.as_dict(), indent=2))
     else:
-        for path, category, reason in summary.rejected_files:
-            print(f"rejected {path}: [{category}] {reason}", file=sys.stderr)
-        print(summary.line())
+        print(summary.line(), flush=True)
+        for line in summary.rejected_lines(args.verbose):
+            print(line, file=sys.stderr)
     return 0
 
 
@@ -397,9 +408,12 @@ def _build(args) -> int:
     from .dbt_runner import run_dbt
 
     extra = ["--vars", args.vars] if args.vars else []
-    code = run_dbt(["seed", *extra], args.target, args.db)
+    quiet = args.quiet
+    code = run_dbt(["seed", *extra], args.target, args.db, quiet)
     if code == 0:
-        code = run_dbt(["build", "--exclude", "resource_type:seed", *extra], args.target, args.db)
+        code = run_dbt(
+            ["build", "--exclude", "resource_type:seed", *extra], args.target, args.db, quiet
+        )
     return code
 
 
@@ -424,6 +438,7 @@ def _demo(args) -> int:
                 "duckdb",
                 "--vars",
                 "{clinical_source: demo}",
+                "--quiet",
                 *(["--db", args.db] if args.db else []),
             ]
         )

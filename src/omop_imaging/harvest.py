@@ -68,10 +68,29 @@ class HarvestSummary:
             f"{self.elements} elements loaded, {self.seconds:.1f} s"
         )
 
-    def as_dict(self) -> dict:
-        by_reason: dict[str, list[dict]] = defaultdict(list)
+    def rejected_lines(self, verbose: bool = False) -> list[str]:
+        """The rejected files, one line per category (most files first), or with `verbose` one
+        line per file."""
+        if verbose:
+            return [
+                f"rejected {path}: [{category}] {reason}"
+                for path, category, reason in self.rejected_files
+            ]
+        by_category = self._by_category()
+        ordered = sorted(by_category.items(), key=lambda item: (-len(item[1]), item[0]))
+        return [
+            f"rejected: {len(files):>6} {category} (e.g. {files[0]['reason']})"
+            for category, files in ordered
+        ] + (["rejected files are listed with --verbose or --json"] if ordered else [])
+
+    def _by_category(self) -> dict[str, list[dict]]:
+        by_category: dict[str, list[dict]] = defaultdict(list)
         for path, category, reason in self.rejected_files:
-            by_reason[category].append({"path": path, "reason": reason})
+            by_category[category].append({"path": path, "reason": reason})
+        return by_category
+
+    def as_dict(self) -> dict:
+        by_reason = self._by_category()
         return {
             "files_seen": self.files_seen,
             "harvested": self.harvested,
@@ -90,11 +109,12 @@ def harvest(
     paths: Iterable[str], store: StagingStore, options: HarvestOptions | None = None
 ) -> HarvestSummary:
     options = options or HarvestOptions()
+    paths = list(paths)  # walked twice with a progress bar: once to count, once to read
     summary = HarvestSummary()
     started = time.perf_counter()
     writer = _BatchWriter(store, options, summary, first_harvest=store.is_empty())
     workers = options.workers or os.cpu_count() or 1
-    progress = tqdm(unit=" files", desc="harvest", disable=not options.progress, leave=False)
+    progress = HarvestProgress(paths, options.progress)
     try:
         tasks = _tasks(
             iter_files(paths), store, options, summary, progress, writer.first_harvest, writer.lock
@@ -113,11 +133,46 @@ def harvest(
     return summary
 
 
+class HarvestProgress:
+    """The progress bar: files done out of a total that a background thread counts by walking
+    the same paths. The harvest starts at once (an archive of millions of files does not wait
+    for its count); the total and the ETA show as soon as the count runs ahead of the harvest,
+    and the total grows until the count is complete."""
+
+    def __init__(self, paths: list[str], enabled: bool):
+        self.bar = tqdm(unit=" files", desc="harvest", disable=not enabled, leave=False)
+        self.counted = 0
+        self.counted_all = threading.Event()
+        self._stop = threading.Event()
+        if enabled:
+            threading.Thread(
+                target=self._count, args=(paths,), name="omop-imaging-count", daemon=True
+            ).start()
+
+    def _count(self, paths: list[str]) -> None:
+        for _path in iter_files(paths):
+            if self._stop.is_set():
+                return
+            self.counted += 1
+        self.counted_all.set()
+
+    def update(self, files: int) -> None:
+        if not self.bar.disable:
+            self.bar.total = max(self.counted, self.bar.n + files)
+            counting = "" if self.counted_all.is_set() else " (counting files)"
+            self.bar.set_description_str(f"harvest{counting}", refresh=False)
+        self.bar.update(files)
+
+    def close(self) -> None:
+        self._stop.set()
+        self.bar.close()
+
+
 def _run_in_pool(
     tasks: Iterator[list[str]],
     workers: int,
     writer: _BatchWriter,
-    progress,
+    progress: HarvestProgress,
     options: HarvestOptions,
 ) -> None:
     in_flight_limit = workers * 3

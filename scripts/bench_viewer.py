@@ -66,6 +66,7 @@ select
     study + 1 as procedure_occurrence_id,
     case when i % 3 = 0 then null else study + 1 end as visit_occurrence_id,
     date '2005-01-01' + cast(day as integer) as image_occurrence_date,
+    i % 50 <> 7 as image_date_from_header,
     '1.2.826.0.1.3680043.10.9999.1.' || study as image_study_uid,
     '1.2.826.0.1.3680043.10.9999.2.' || i as image_series_uid,
     modality,

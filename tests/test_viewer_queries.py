@@ -12,10 +12,11 @@ import importlib.util
 import io
 
 import duckdb
+import pandas as pd
 import pytest
 from conftest import REPO
 
-from omop_imaging.viewer import queries
+from omop_imaging.viewer import display, queries
 from omop_imaging.viewer.queries import NOT_RECORDED, SeriesFilter
 
 SERIES = 3000
@@ -73,6 +74,8 @@ def source(generated):
 def _plain_sql_count(path: str, selection: SeriesFilter) -> int:
     """The same selection written out by hand, with literal values (trusted test data only)."""
     clauses = ["true"]
+    if selection.date_from or selection.date_to:
+        clauses.append("image_date_from_header")  # a series without a header date is in no range
     if selection.date_from:
         clauses.append(f"image_occurrence_date >= date '{selection.date_from}'")
     if selection.date_to:
@@ -188,8 +191,8 @@ def test_postgres_gives_the_same_answers(generated, source, postgres_database):
         assert queries.totals(postgres) == queries.totals(source)
         for name in ["by_year", "by_modality", "coverage", "harvest_status", "unlinked_patients"]:
             ours, theirs = getattr(queries, name)(postgres), getattr(queries, name)(source)
-            assert sorted(map(tuple, ours.astype(str).values)) == sorted(
-                map(tuple, theirs.astype(str).values)
+            assert sorted(map(tuple, ours.map(str).values)) == sorted(
+                map(tuple, theirs.map(str).values)
             ), name
         for name in ["top_protocols", "unmapped_protocols", "series_protocol_names"]:
             ours, theirs = (
@@ -226,3 +229,52 @@ def test_postgres_gives_the_same_answers(generated, source, postgres_database):
                 row["image_series_uid"]
                 for row in csv.DictReader(io.StringIO(queries.export_csv(source, selection)))
             }, name
+
+
+def test_series_without_a_header_date_are_no_year(generated, source):
+    years = queries.by_year(source)
+    with duckdb.connect(generated, read_only=True) as connection:
+        undated = connection.execute(
+            "select count(*) from cdm.series_catalog where not image_date_from_header"
+        ).fetchone()[0]
+    assert undated > 0
+    assert years["year"].isna().sum() == 1 and pd.isna(years["year"].iloc[-1]), "one row, last"
+    assert years["series"].iloc[-1] == undated
+    dated = years["year"].dropna()
+    assert (dated == dated.round()).all() and dated.is_monotonic_increasing
+    page = queries.series_page(source, SeriesFilter(), 1, SERIES)
+    assert page["image_occurrence_date"].isna().sum() == undated, "the browser shows no date"
+    assert (
+        queries.selection_counts(source, SeriesFilter(date_from=datetime.date(1900, 1, 1)))[
+            "series"
+        ]
+        == SERIES - undated
+    ), "a date range holds dated series only"
+
+
+def test_year_chart_is_a_time_axis_and_counts_in_whole_steps(source):
+    spec = display.year_chart(queries.by_year(source), "studies").to_dict()
+    assert spec["encoding"]["x"]["type"] == "temporal"
+    assert spec["encoding"]["x"]["timeUnit"] == "year"
+    assert spec["encoding"]["y"]["axis"]["tickMinStep"] == 1
+    assert spec["encoding"]["y"]["axis"]["format"] == ",d"
+    years = [row["year_start"][:4] for row in next(iter(spec["datasets"].values()))]
+    assert years == sorted(years) and len(years) == len(set(years)), "dated years, each once"
+
+
+def test_empty_values_show_one_label_and_numbers_stay_numbers(source):
+    shown = display.with_labels(queries.series_page(source, SeriesFilter(), 1, SERIES))
+    text = ["modality", "body_part_examined", "manufacturer", "image_occurrence_date"]
+    assert not shown[text].isna().any().any()
+    assert all((shown[column] == NOT_RECORDED).any() for column in text)
+    assert not shown[text].isin(["None", "nan", "NaT", ""]).any().any()
+    assert pd.api.types.is_numeric_dtype(shown["instance_count"])
+
+
+def test_text_columns_are_as_wide_as_their_longest_value(source):
+    rows = display.with_labels(queries.series_page(source, SeriesFilter(), 1, 100))
+    widths = display.column_widths(rows)
+    for column in ["series_description", "image_series_uid", "manufacturer"]:
+        longest = max(len(column), rows[column].str.len().max())
+        assert widths[column] >= longest * display.CHARACTER_PIXELS, column
+    assert max(widths.values()) <= display.MAX_COLUMN_PIXELS

@@ -56,6 +56,8 @@ final as (
         image_occurrences.procedure_occurrence_id,
         image_occurrences.visit_occurrence_id,
         image_occurrences.image_occurrence_date,
+        -- false: the header holds no date, image_occurrence_date is the file's modification date
+        series.series_effective_date_source <> 'file_modified_date' as image_date_from_header,
         image_occurrences.image_study_uid,
         image_occurrences.image_series_uid,
         series.modality,

@@ -23,10 +23,26 @@ def check_ready(target: str, duckdb_path: str) -> None:
         totals(source)
 
 
+def warm_up() -> None:
+    """Import what the pages need (Altair and its Vega-Lite schema, pandas, pyarrow) before the
+    server starts: Streamlit runs the app in this process, so the first page load finds them
+    imported instead of spending seconds on imports while the page stays blank. (The page modules
+    themselves are light, and their st.cache_data wants Streamlit's runtime: left to the app.)"""
+    import altair as alt
+    import pandas as pd
+    import pyarrow  # noqa: F401  (st.dataframe hands tables to the browser as Arrow)
+
+    # The first chart validates against the Vega-Lite schema, which Altair loads on first use.
+    alt.Chart(pd.DataFrame({"year": [2000], "series": [1]})).mark_bar().encode(
+        x="year:T", y="series:Q"
+    ).to_dict()
+
+
 def serve(target: str, duckdb_path: str, host: str = "127.0.0.1", port: int = 8501) -> int:
     """Run the viewer until interrupted (Ctrl-C). Nothing leaves the machine: no usage statistics,
     no browser opened, no file watcher."""
     check_ready(target, duckdb_path)
+    warm_up()
     os.environ[TARGET_VARIABLE] = target
     os.environ[DUCKDB_VARIABLE] = duckdb_path
     from streamlit.web import cli as streamlit_cli

@@ -11,7 +11,10 @@ st.set_page_config(page_title="omop-imaging viewer", layout="wide")
 
 navigation = st.navigation(
     [
-        st.Page(overview.render, title="Overview", url_path="overview", default=True),
+        # The default page is served at the root URL only; the hidden twin answers /overview
+        # (a link or bookmark to it), which would otherwise say "Page not found".
+        st.Page(overview.render, title="Overview", url_path="home", default=True),
+        st.Page(overview.render, title="Overview", url_path="overview", visibility="hidden"),
         st.Page(protocols.render, title="Protocols", url_path="protocols"),
         st.Page(combinations.render, title="Metadata combinations", url_path="combinations"),
         st.Page(quality.render, title="Data quality", url_path="quality"),

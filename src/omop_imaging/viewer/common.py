@@ -9,7 +9,7 @@ import streamlit as st
 
 from ..database import DatabaseNotReady
 from ..settings import duckdb_path
-from . import DUCKDB_VARIABLE, TARGET_VARIABLE, queries
+from . import DUCKDB_VARIABLE, TARGET_VARIABLE, display, queries
 
 
 def settings() -> tuple[str, str]:
@@ -43,6 +43,22 @@ def guarded(render):
 
     page.__name__ = render.__name__
     return page
+
+
+def table(frame, **options) -> None:
+    """st.dataframe as every page shows one: empty values labelled alike, text columns as wide as
+    their text (display.py), no index, the page's width."""
+    widths = {
+        column: st.column_config.Column(width=pixels)
+        for column, pixels in display.column_widths(display.with_labels(frame)).items()
+    }
+    st.dataframe(
+        display.with_labels(frame),
+        hide_index=True,
+        width="stretch",
+        column_config=widths | options.pop("column_config", {}),
+        **options,
+    )
 
 
 def number(value) -> str:

@@ -69,6 +69,12 @@ BROWSER_COLUMNS = [
     "local_path",
     "wadors_uri",
 ]
+# The browser shows no date (NULL, labelled as not recorded) where the header held none: the file
+# date that stands in for it in IMAGE_OCCURRENCE is no image date.
+BROWSER_EXPRESSIONS = {
+    "image_occurrence_date": "case when image_date_from_header then image_occurrence_date end "
+    "as image_occurrence_date",
+}
 EXPORT_COLUMNS = [
     "person_id",
     "image_occurrence_date",
@@ -147,8 +153,8 @@ def totals(source: Source) -> dict:
             count(distinct image_study_uid) as studies,
             count(*) as series,
             coalesce(sum(instance_count), 0) as images,
-            min(image_occurrence_date) as first_date,
-            max(image_occurrence_date) as last_date
+            min(case when image_date_from_header then image_occurrence_date end) as first_date,
+            max(case when image_date_from_header then image_occurrence_date end) as last_date
         from {source.table("series_catalog")}
         """
     )
@@ -157,18 +163,19 @@ def totals(source: Source) -> dict:
 
 
 def by_year(source: Source) -> pd.DataFrame:
-    """Studies, series and images per year of the image date."""
+    """Studies, series and images per year of the image date; year NULL (last) for the series
+    whose header holds no date (their image_occurrence_date is only the file's date)."""
     return source.frame(
         f"""
         select
-            cast(extract(year from image_occurrence_date) as integer) as year,
+            case when image_date_from_header
+                then cast(extract(year from image_occurrence_date) as integer) end as year,
             count(distinct image_study_uid) as studies,
             count(*) as series,
             coalesce(sum(instance_count), 0) as images
         from {source.table("series_catalog")}
-        where image_occurrence_date is not null
         group by 1
-        order by 1
+        order by 1 nulls last
         """
     )
 
@@ -429,11 +436,12 @@ class SeriesFilter:
         """A WHERE clause with `?` marks and its parameters."""
         clauses: list[str] = []
         parameters: list = []
+        # a date range selects dated images: a series whose header holds no date is in none
         if self.date_from is not None:
-            clauses.append("image_occurrence_date >= ?")
+            clauses.append("image_date_from_header and image_occurrence_date >= ?")
             parameters.append(self.date_from)
         if self.date_to is not None:
-            clauses.append("image_occurrence_date <= ?")
+            clauses.append("image_date_from_header and image_occurrence_date <= ?")
             parameters.append(self.date_to)
         for attribute, column in FILTER_COLUMNS.items():
             values = getattr(self, attribute)
@@ -474,9 +482,10 @@ def filter_options(source: Source, limit: int = OPTION_LIMIT) -> dict[str, list[
 
 
 def date_bounds(source: Source) -> tuple[datetime.date | None, datetime.date | None]:
+    """The first and last image date a header holds (the file dates of undated series aside)."""
     row = source.one(
         f"select min(image_occurrence_date), max(image_occurrence_date) "
-        f"from {source.table('series_catalog')}"
+        f"from {source.table('series_catalog')} where image_date_from_header"
     )
     return _as_date(row[0]), _as_date(row[1])
 
@@ -507,9 +516,10 @@ def series_page(
 ) -> pd.DataFrame:
     """One page of the selected series, newest first (then by Series Instance UID)."""
     where, parameters = selection.where()
+    shown = ", ".join(BROWSER_EXPRESSIONS.get(column, column) for column in BROWSER_COLUMNS)
     return source.frame(
         f"""
-        select {", ".join(BROWSER_COLUMNS)}
+        select {shown}
         from {source.table("series_catalog")}
         {where}
         order by image_occurrence_date desc nulls last, image_series_uid

@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from ..common import guarded, load, number
+from ..common import guarded, load, number, table
+from ..display import count_axis
 from ..queries import COMBINATION_DIMENSIONS
 
 
@@ -36,7 +37,7 @@ def render() -> None:
         alt.Chart(chart)
         .mark_bar()
         .encode(
-            x=alt.X("series:Q"),
+            x=alt.X("series:Q", axis=count_axis("series")),
             y=alt.Y(
                 "combination:N",
                 sort="-x",
@@ -47,4 +48,4 @@ def render() -> None:
         ),
         width="stretch",
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    table(frame)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from ..common import guarded, load, number
+from ..common import guarded, load, number, table
+from ..display import count_axis, year_chart
 
 
 @guarded
@@ -27,18 +28,15 @@ def render() -> None:
 
     st.subheader(f"{measure.capitalize()} by year")
     years = load("by_year")
-    if years.empty:
-        st.info("No dated series.")
+    undated = years[years["year"].isna()]
+    if len(undated) == len(years):
+        st.info("No series has a date in its header.")
     else:
-        st.altair_chart(
-            alt.Chart(years)
-            .mark_bar()
-            .encode(
-                x=alt.X("year:O", title="year"),
-                y=alt.Y(f"{measure}:Q", title=measure),
-                tooltip=["year", "studies", "series", "images"],
-            ),
-            width="stretch",
+        st.altair_chart(year_chart(years, measure), width="stretch")
+    if not undated.empty:
+        st.caption(
+            f"No date: {number(undated[measure].sum())} {measure} whose header holds no date "
+            "(not in the chart; IMAGE_OCCURRENCE dates them by their files)."
         )
 
     st.subheader(f"{measure.capitalize()} by modality")
@@ -49,7 +47,7 @@ def render() -> None:
         .mark_bar()
         .encode(
             x=alt.X("modality:N", sort="-y", title="modality"),
-            y=alt.Y(f"{measure}:Q", title=measure),
+            y=alt.Y(f"{measure}:Q", title=measure, axis=count_axis()),
             tooltip=["modality", "studies", "series", "images"],
         ),
         width="stretch",
@@ -64,5 +62,5 @@ def render() -> None:
         ),
         width="stretch",
     )
-    st.dataframe(modalities, hide_index=True, width="stretch")
+    table(modalities)
     st.caption("A study with series of several modalities counts once under each.")

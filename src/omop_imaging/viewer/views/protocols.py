@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from ..common import guarded, load, number
+from ..common import guarded, load, number, table
+from ..display import count_axis
 
 
 @guarded
@@ -33,18 +34,18 @@ def render() -> None:
             alt.Chart(protocols.head(20))
             .mark_bar()
             .encode(
-                x=alt.X("studies:Q"),
+                x=alt.X("studies:Q", axis=count_axis("studies")),
                 y=alt.Y("protocol:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
                 color=alt.Color("modality:N"),
                 tooltip=["protocol", "modality", "studies", "images", "protocol_concept_name"],
             ),
             width="stretch",
         )
-    st.dataframe(protocols, hide_index=True, width="stretch")
+    table(protocols)
 
     st.subheader("Unmapped protocols")
     st.caption("What to map next: protocol texts no protocol_map row covers, most studies first.")
-    st.dataframe(load("unmapped_protocols", limit), hide_index=True, width="stretch")
+    table(load("unmapped_protocols", limit))
 
     st.subheader("Series Protocol Name (0018,1030)")
-    st.dataframe(load("series_protocol_names", limit), hide_index=True, width="stretch")
+    table(load("series_protocol_names", limit))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from ..common import guarded, load, number
+from ..common import guarded, load, number, table
+from ..display import count_axis
 
 
 @guarded
@@ -23,19 +24,20 @@ def render() -> None:
     if categories.empty:
         st.success("The harvest rejected no file.")
     else:
-        chart, table = st.columns(2)
+        chart, listing = st.columns(2)
         chart.altair_chart(
             alt.Chart(categories)
             .mark_bar()
             .encode(
-                x=alt.X("files:Q"),
+                x=alt.X("files:Q", axis=count_axis("files")),
                 y=alt.Y("category:N", sort="-x", title=None),
                 tooltip=["category", "files"],
             ),
             width="stretch",
         )
-        table.dataframe(categories, hide_index=True, width="stretch")
-        st.dataframe(load("rejected_by_reason", 25), hide_index=True, width="stretch")
+        with listing:
+            table(categories)
+        table(load("rejected_by_reason", 25))
 
     st.subheader("ETL coverage")
     st.caption(
@@ -43,10 +45,8 @@ def render() -> None:
         "unmapped, and the share mapped; `omop-imaging report` prints the same."
     )
     coverage = load("coverage")
-    st.dataframe(
+    table(
         coverage,
-        hide_index=True,
-        width="stretch",
         height=min(36 * (len(coverage) + 1) + 3, 900),
         column_config={
             "mapped_percent": st.column_config.ProgressColumn(
@@ -57,7 +57,7 @@ def render() -> None:
 
     st.subheader("Patients not linked to a clinical person")
     st.caption("Counted by what the linkage policy did; look them up in unlinked_patients.")
-    st.dataframe(load("unlinked_patients"), hide_index=True, width="stretch")
+    table(load("unlinked_patients"))
 
     st.subheader("Header classifier gaps")
-    st.dataframe(load("classification_gaps"), hide_index=True, width="stretch")
+    table(load("classification_gaps"))

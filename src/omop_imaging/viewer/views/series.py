@@ -12,7 +12,7 @@ import math
 import streamlit as st
 
 from .. import queries
-from ..common import guarded, load, number, settings
+from ..common import guarded, load, number, settings, table
 from ..queries import EXPORT_LIMIT, SeriesFilter
 
 FILTER_LABELS = {
@@ -51,7 +51,7 @@ def render() -> None:
     pages = max(1, math.ceil(counts["series"] / page_size))
     page = page_column.number_input(f"Page (of {pages:,})", 1, pages, 1, step=1)
     rows = load("series_page", selection, int(page), int(page_size))
-    st.dataframe(rows, hide_index=True, width="stretch", height=min(560, 35 * (len(rows) + 1) + 3))
+    table(rows, height=min(560, 35 * (len(rows) + 1) + 3))
 
     st.subheader("Export")
     exported = min(counts["series"], EXPORT_LIMIT)
@@ -75,6 +75,8 @@ def _filters() -> SeriesFilter:
     options = load("filter_options")
     first, last = load("date_bounds")
     _preset_from_address(options, first, last)
+    for problem in st.session_state.get("series_link_problems", []):
+        st.warning(problem)
     date_from = date_to = None
     with st.container(border=True):
         if first and last:
@@ -107,14 +109,23 @@ def _filters() -> SeriesFilter:
 
 
 def _preset_from_address(options: dict, first, last) -> None:
-    """On a session's first run of this page, preset the filters from the query parameters
-    (values the database does not hold are ignored)."""
+    """On a session's first run of this page, preset the filters from the query parameters.
+    A value the database does not hold, or a date that is no date, is left out and the page
+    says so (in series_link_problems) rather than showing more series than the link meant."""
     if st.session_state.get("series_preset_done"):
         return
     st.session_state["series_preset_done"] = True
     parameters = st.query_params
+    problems = []
     for attribute, name in URL_NAMES.items():
-        wanted = [value for value in parameters.get_all(name) if value in options[attribute]]
+        given = parameters.get_all(name)
+        wanted = [value for value in given if value in options[attribute]]
+        unknown = [value for value in given if value not in options[attribute]]
+        if unknown:
+            problems.append(
+                f"The link asks for {name} {', '.join(map(repr, unknown))}, which no series has: "
+                f"left out of the {FILTER_LABELS[attribute].lower()} filter."
+            )
         if wanted:
             st.session_state[f"series_{attribute}"] = wanted
     if first and last and ("from" in parameters or "to" in parameters):
@@ -122,12 +133,16 @@ def _preset_from_address(options: dict, first, last) -> None:
             start = datetime.date.fromisoformat(parameters.get("from", first.isoformat()))
             end = datetime.date.fromisoformat(parameters.get("to", last.isoformat()))
         except ValueError:
+            problems.append(
+                "The link's from / to is not a date (YYYY-MM-DD): the date filter is left out."
+            )
             start, end = first, last
         start, end = max(start, first), min(end, last)
         if start <= end:
             st.session_state["series_dates"] = (start, end)
     if parameters.get("no_localizers") == "1":
         st.session_state["series_localizers"] = True
+    st.session_state["series_link_problems"] = problems
 
 
 def _show_in_address(selection: SeriesFilter) -> None:

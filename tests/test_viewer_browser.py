@@ -29,6 +29,7 @@ ARTEFACTS = REPO / "test-artifacts" / "viewer"
 CHROMIUM = os.environ.get("OMOP_IMAGING_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("OMOP_IMAGING_CHROMEDRIVER", "/usr/bin/chromedriver")
 WAIT = 45  # seconds for a page to show what it should
+FIRST_LOAD = 15  # seconds the first page after start-up may take (the server imports up front)
 
 
 def _browser_or_skip() -> None:
@@ -211,8 +212,10 @@ def test_every_page_renders_and_the_export_matches_sql(
     )[0]
     assert series > 0
 
-    # Overview: totals equal SQL, the year and modality charts (bar + pie) are drawn.
-    _open(browser, f"{viewer_url}/", "Studies by modality")
+    # Overview: totals equal SQL, the year and modality charts (bar + pie) are drawn. The first
+    # page after start-up must not stay blank for long.
+    browser.get(f"{viewer_url}/")
+    _wait_for_text(browser, "Studies by modality", timeout=FIRST_LOAD)
     _settle(browser)
     assert "Page not found" not in browser.find_element(By.TAG_NAME, "body").text
     assert _count(_metric(browser, "Series")) == series
@@ -304,3 +307,52 @@ def test_every_page_renders_and_the_export_matches_sql(
     _settle(browser)
     browser.save_screenshot(str(ARTEFACTS / "7_series_link_ct_axial.png"))
     print(f"browser part of the viewer test: {time.monotonic() - started:.1f} s")
+
+
+def _table_cells(driver) -> list[str]:
+    """The text of the first table's cells as the grid's accessible table holds them (the grid
+    itself is drawn on a canvas)."""
+    from selenium.webdriver.common.by import By
+
+    table = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stDataFrame"]')[0]
+    return [
+        cell.get_attribute("textContent") for cell in table.find_elements(By.CSS_SELECTOR, "td")
+    ]
+
+
+def test_direct_links_undated_series_and_empty_values(browser, viewer_url, demo_database):
+    from selenium.webdriver.common.by import By
+
+    db = demo_database
+    undated = _sql(db, "select count(*) from cdm.series_catalog where not image_date_from_header")
+    assert undated[0][0] > 0, "the demo has files without a date"
+
+    # /overview opened directly (a bookmark, a shared link) is the overview, not "Page not found";
+    # series without a header date are counted as 'no date', not in the current year.
+    _open(browser, f"{viewer_url}/overview", "Studies by modality")
+    _settle(browser)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "Page not found" not in body
+    assert re.search(r"No date: \d+ studies whose header holds no date", body), body[:2000]
+    last = _sql(
+        db, "select max(image_occurrence_date) from cdm.series_catalog where image_date_from_header"
+    )[0][0]
+    assert f"to {last.isoformat()}." in body, "the date range ends with the last header date"
+    browser.save_screenshot(str(ARTEFACTS / "8_overview_direct.png"))
+
+    # A shared link with a value no series has says so; the known values still apply.
+    ct = _sql(db, "select count(*) from cdm.series_catalog where modality = 'CT'")[0][0]
+    _open(browser, f"{viewer_url}/series?modality=CT&modality=NOSUCH", "Matching:")
+    _wait_for_text(browser, f"Matching: {ct:,} series")
+    _settle(browser)
+    alerts = " ".join(
+        element.text
+        for element in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stAlert"]')
+    )
+    assert "modality 'NOSUCH', which no series has" in alerts, alerts
+
+    # Empty values show as (not recorded) in the series table, never as a blank or None.
+    cells = _table_cells(browser)
+    assert cells and "(not recorded)" in cells
+    assert not [cell for cell in cells if cell.strip() in ("", "None", "nan")], cells[:40]
+    browser.save_screenshot(str(ARTEFACTS / "9_series_unknown_link_value.png"))

@@ -41,7 +41,7 @@ def render() -> None:
             y=alt.Y(
                 "combination:N",
                 sort="-x",
-                title=" / ".join(dimensions),
+                title=None,  # the labels say "modality / body part / ..." in the order chosen
                 axis=alt.Axis(labelLimit=420),
             ),
             tooltip=[*columns, "persons", "studies", "series", "images"],

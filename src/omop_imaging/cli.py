@@ -408,11 +408,10 @@ def _build(args) -> int:
     from .dbt_runner import run_dbt
 
     extra = ["--vars", args.vars] if args.vars else []
-    quiet = args.quiet
-    code = run_dbt(["seed", *extra], args.target, args.db, quiet)
+    code = run_dbt(["seed", *extra], args.target, args.db, args.quiet)
     if code == 0:
         code = run_dbt(
-            ["build", "--exclude", "resource_type:seed", *extra], args.target, args.db, quiet
+            ["build", "--exclude", "resource_type:seed", *extra], args.target, args.db, args.quiet
         )
     return code
 

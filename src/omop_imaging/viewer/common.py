@@ -48,12 +48,13 @@ def guarded(render):
 def table(frame, **options) -> None:
     """st.dataframe as every page shows one: empty values labelled alike, text columns as wide as
     their text (display.py), no index, the page's width."""
+    shown = display.with_labels(frame)
     widths = {
         column: st.column_config.Column(width=pixels)
-        for column, pixels in display.column_widths(display.with_labels(frame)).items()
+        for column, pixels in display.column_widths(shown).items()
     }
     st.dataframe(
-        display.with_labels(frame),
+        shown,
         hide_index=True,
         width="stretch",
         column_config=widths | options.pop("column_config", {}),

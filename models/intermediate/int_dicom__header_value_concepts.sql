@@ -110,7 +110,7 @@ joined as (
         on
             attribute_concepts.concept_id = attribute_values.attribute_concept_id
             and header_values.value_source <> 'coded_sequence'
-            and upper(trim(header_values.value_text)) = attribute_values.value_code
+            and upper(trim(header_values.value_text)) = upper(attribute_values.value_code)
     left join coded_item_concepts
         on
             header_values.value_source = 'coded_sequence'

@@ -138,6 +138,59 @@ CODING_SCHEMES_FILE = REPO_ROOT / "seeds" / "mapping" / "coding_scheme_vocabular
 LINK_KINDS = ("baseline", "defined", "enumerated", "other")
 TERM_KINDS = ("defined", "enumerated")
 VALUE_SET_COLUMNS = ["attribute_code", "value_set_type", "strictness", "context_groups"]
+UNIT_COLUMNS = ["tag", "keyword", "unit_code"]
+
+# Units PS3.3 states in the description of a numeric attribute ("... in mm", "expressed in
+# degrees"), as UCUM codes. An attribute whose descriptions name two different units gets none.
+NUMERIC_VRS = {"DS", "FD", "FL", "IS", "SL", "SS", "UL", "US", "SV", "UV"}
+UNIT_WORDS = {
+    "mm": "mm",
+    "millimeter": "mm",
+    "millimeters": "mm",
+    "cm": "cm",
+    "meter": "m",
+    "meters": "m",
+    "mm2": "mm2",
+    "mm3": "mm3",
+    "mm/s": "mm/s",
+    "ms": "ms",
+    "msec": "ms",
+    "millisecond": "ms",
+    "milliseconds": "ms",
+    "s": "s",
+    "sec": "s",
+    "second": "s",
+    "seconds": "s",
+    "minute": "min",
+    "minutes": "min",
+    "us": "us",
+    "usec": "us",
+    "microsecond": "us",
+    "microseconds": "us",
+    "degree": "deg",
+    "degrees": "deg",
+    "Tesla": "T",
+    "kV": "kV",
+    "kVp": "kV",
+    "mA": "mA",
+    "mAs": "mA.s",
+    "mGy": "mGy",
+    "Gy": "Gy",
+    "mSv": "mSv",
+    "Hz": "Hz",
+    "kg": "kg",
+    "percent": "%",
+    "MBq": "MBq",
+    "Bq": "Bq",
+    "dB": "dB",
+    "ml": "mL",
+    "mL": "mL",
+}
+_UNIT_RE = re.compile(
+    r"\b(?:in|expressed in|units of|unit is|units are)\s+("
+    + "|".join(re.escape(word) for word in sorted(UNIT_WORDS, key=len, reverse=True))
+    + r")(?![\w/^-])(?!\s*-\d)"  # not "in s-1" or "in s -1 *mmol -1"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,6 +261,8 @@ class SourceEntries:
     # CID -> its members that are not DCM codes, as (OMOP vocabulary_id, code)
     context_group_members: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
     attribute_terms: list[AttributeTerm] = field(default_factory=list)
+    # numeric attribute -> the UCUM code of the unit PS3.3 states for it
+    attribute_units: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -219,6 +274,7 @@ class Vocabulary:
     concept_class: list[dict]
     registry: list[dict]
     value_sets: list[dict]
+    units: list[dict]
     stats: dict[str, int]
 
 
@@ -482,6 +538,7 @@ def build_vocabulary(source: SourceEntries, registry: Sequence[Mapping[str, obje
     ]
 
     relationship_count = len(relationship_rows)
+    keywords = {attr.code: attr.keyword for attr in source.attributes}
     stats = {
         "attributes": len(attribute_codes),
         "attributes_retired": sum(1 for a in source.attributes if a.retired),
@@ -505,6 +562,7 @@ def build_vocabulary(source: SourceEntries, registry: Sequence[Mapping[str, obje
         "maps_to_snomed": sum(1 for t in term_codes.values() if t.snomed_code),
         "relationships_without_reverse": relationships_one_way,
         "relationship_rows_with_reverse": relationship_count,
+        "attributes_with_units": sum(1 for tag in source.attribute_units if tag in attribute_codes),
         "local_concepts": len(source.local_concepts),
         "concepts": len(concept_rows),
         "synonyms": len(synonym_rows),
@@ -517,6 +575,11 @@ def build_vocabulary(source: SourceEntries, registry: Sequence[Mapping[str, obje
         concept_class=class_rows,
         registry=sorted(registry_rows, key=lambda r: r["concept_id"]),
         value_sets=value_set_rows(source, links, attribute_terms, attribute_codes),
+        units=[
+            {"tag": tag, "keyword": keywords[tag], "unit_code": unit}
+            for tag, unit in sorted(source.attribute_units.items())
+            if tag in keywords
+        ],
         stats=stats,
     )
 
@@ -720,7 +783,20 @@ def load_pinned_sources() -> SourceEntries:
         context_group_links=read_context_group_links(VALUE_SETS_DIR),
         context_group_members=context_group_members,
         attribute_terms=read_attribute_terms(VALUE_SETS_DIR),
+        attribute_units=stated_units(rows, {attr.code: attr.vr for attr in attributes}),
     )
+
+
+def stated_units(rows: Iterable[Mapping], vrs: Mapping[str, str]) -> dict[str, str]:
+    """Numeric attribute -> UCUM code of the one unit its PS3.3 descriptions state."""
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        code = row["tag"].strip("()").replace(",", "").upper()
+        if vrs.get(code) not in NUMERIC_VRS:
+            continue
+        for match in _UNIT_RE.finditer(_text(row["description"])):
+            found.setdefault(code, set()).add(UNIT_WORDS[match.group(1)])
+    return {code: units.pop() for code, units in found.items() if len(units) == 1}
 
 
 def _rows(path: Path) -> list[dict]:
@@ -804,6 +880,7 @@ def write_vocabulary(vocabulary: Vocabulary, out: Path) -> None:
     write_csv(out / "dicom_concept_class.csv", CONCEPT_CLASS_COLUMNS, vocabulary.concept_class)
     write_csv(out / "dicom_concept_id_registry.csv", REGISTRY_COLUMNS, vocabulary.registry)
     write_csv(out / "dicom_attribute_value_set.csv", VALUE_SET_COLUMNS, vocabulary.value_sets)
+    write_csv(out / "dicom_attribute_unit.csv", UNIT_COLUMNS, vocabulary.units)
 
 
 GENERATED_FILES = (
@@ -814,6 +891,7 @@ GENERATED_FILES = (
     "dicom_concept_class.csv",
     "dicom_concept_id_registry.csv",
     "dicom_attribute_value_set.csv",
+    "dicom_attribute_unit.csv",
 )
 
 

@@ -7,7 +7,8 @@ Sources, all installed from PyPI into the project's virtualenv and pinned by ver
 * highdicom 0.28.2: ``highdicom/_standard/anatomic_regions.json`` (PS3.16 Annex L, Body Part
   Examined defined terms with their SNOMED CT codes).
 * dicom-standard 0.1.0: ``standard/module_to_attributes.json``, ``macro_to_attributes.json`` and
-  ``references.json`` (PS3.3 attribute descriptions, the sections they reference, Defined Terms).
+  ``references.json`` (PS3.3 attribute descriptions: the four Defined Terms sections with their
+  meanings, and the unit a numeric attribute's description states).
 * ``scripts/vocabulary/value_sets/``: which context groups (PS3.16 CIDs) and which Defined Terms /
   Enumerated Values PS3.3 gives each attribute, copied from two tables derived from the standard
   (the paper's PS3.3 2024c harvest and dicom3tools' module tables), with the links the harvest put
@@ -252,7 +253,6 @@ class SourceEntries:
     attributes: list[Attribute]
     coded_values: list[CodedValue]
     defined_terms: list[DefinedTerm]
-    attribute_cids: dict[str, set[int]] = field(default_factory=dict)
     # attributes whose PS3.3 description points at another attribute's Defined Terms section
     defined_term_users: dict[str, set[str]] = field(default_factory=dict)
     version: str = "unversioned"
@@ -589,9 +589,6 @@ def context_group_links(
 ) -> dict[tuple[str, int], set[str]]:
     """(attribute, CID) -> the kinds the standard gives the link, for attributes in the source."""
     links: dict[tuple[str, int], set[str]] = {}
-    for attr_code, cids in source.attribute_cids.items():
-        for cid in cids:
-            links.setdefault((attr_code, cid), set()).add("other")
     for link in source.context_group_links:
         links.setdefault((link.attribute_code, link.cid), set()).add(link.kind)
     return {key: kinds for key, kinds in sorted(links.items()) if key[0] in attribute_codes}

@@ -276,3 +276,20 @@ def test_value_sets_say_which_are_closed(source):
     anatomic_region = value_sets[("00082218", "context_group")]
     assert anatomic_region["strictness"] == "extensible"
     assert "4031" in anatomic_region["context_groups"].split(";")
+
+
+def test_units_are_the_ones_ps3_3_states(source):
+    units = {row["tag"]: row["unit_code"] for row in gen.build_vocabulary(source, []).units}
+    assert units["00180050"] == "mm"  # Slice Thickness
+    assert units["00180080"] == "ms"  # Repetition Time
+    assert units["00181314"] == "deg"  # Flip Angle
+    assert units["00180087"] == "T"  # Magnetic Field Strength
+    assert units["00189345"] == "mGy"  # CTDIvol
+    assert "00180013" not in units  # T1 relaxivity is "in s-1 mmol-1", not seconds
+    assert "00100010" not in units  # only numeric attributes
+    # the hand-made table adds what the text does not give, and repeats nothing it does give
+    listed = {
+        row["tag"]: row["unit_code"] for row in _read(REPO / "seeds/mapping/attribute_unit.csv")
+    }
+    assert listed["00180060"] == "kV" and listed["00189087"] == "s/mm2"
+    assert not {tag for tag in listed if units.get(tag) == listed[tag]}

@@ -3,7 +3,7 @@
 Generates, with DuckDB SQL alone (range() and hash-derived values: the same data every run), a
 DuckDB file holding the tables the viewer reads, in their shape: cdm.series_catalog (one row per
 series), person, radiology_occurrence (one row per study), radiology_unmapped_protocols, concept,
-etl_coverage, unlinked_patients and dicom_raw.harvested_file. Then times every page's queries,
+etl_coverage, unlinked_patients, header_value_conformance and dicom_raw.harvested_file. Then times every page's queries,
 calling the very functions of omop_imaging.viewer.queries the pages call, and prints a table:
 the first run of each query and the median of the next runs, and per page the sum (a page runs
 all of its queries on first load). Target: under 2 s per page query on DuckDB.
@@ -154,6 +154,17 @@ select
     1 + p % 9 as series_count
 from range(5000) as patients(p);
 
+create or replace table cdm.header_value_conformance as
+select
+    case when v % 5 = 0 then 'not_allowed' else 'extension' end as finding,
+    '0018' || lpad(cast(v % 40 as varchar), 4, '0') as tag,
+    'Attribute ' || (v % 40) as attribute_name,
+    'VALUE' || v as value_code,
+    case when v % 3 = 0 then 'SCT' end as coding_scheme_designator,
+    'Manufacturer ' || (v % 7) as manufacturer,
+    cast(1 + v % 50 as bigint) as series_count
+from range(400) as conformance(v);
+
 create or replace table dicom_raw.harvested_file as
 select
     f as file_id,
@@ -216,6 +227,7 @@ def pages(bounds) -> dict[str, list[tuple[str, callable]]]:
             ("rejected_by_reason(25)", lambda s: queries.rejected_by_reason(s, 25)),
             ("coverage", lambda s: queries.coverage(s)),
             ("unlinked_patients", lambda s: queries.unlinked_patients(s)),
+            ("conformance_values(200)", lambda s: queries.conformance_values(s, 200)),
             ("classification_gaps", lambda s: queries.classification_gaps(s)),
         ],
         "series browser": [

@@ -7,7 +7,14 @@ Sources, all installed from PyPI into the project's virtualenv and pinned by ver
 * highdicom 0.28.2: ``highdicom/_standard/anatomic_regions.json`` (PS3.16 Annex L, Body Part
   Examined defined terms with their SNOMED CT codes).
 * dicom-standard 0.1.0: ``standard/module_to_attributes.json``, ``macro_to_attributes.json`` and
-  ``references.json`` (PS3.3 attribute descriptions, the sections they reference, Defined Terms).
+  ``references.json`` (PS3.3 attribute descriptions: the four Defined Terms sections with their
+  meanings, and the unit a numeric attribute's description states).
+* ``scripts/vocabulary/value_sets/``: which context groups (PS3.16 CIDs) and which Defined Terms /
+  Enumerated Values PS3.3 gives each attribute, copied from two tables derived from the standard
+  (the paper's PS3.3 2024c harvest and dicom3tools' module tables), with the links the harvest put
+  on the wrong attribute corrected (``attribute_cid_corrections.csv``; see the README there).
+* ``seeds/mapping/coding_scheme_vocabulary.csv``: DICOM coding scheme -> OMOP vocabulary_id, for the
+  members of a context group that are not DCM codes (SCT -> SNOMED, LN -> LOINC, UCUM).
 * ``scripts/vocabulary/omop_imaging_concepts.csv``: the project's own 'OMOP Imaging' vocabulary, the
   concepts of header-derived features (plane, contrast, MR sequence family, ...) and their values,
   for which no standard concept fits. Written by hand; IDs from the same registry.
@@ -69,9 +76,10 @@ RETIRED_END = "2024-07-01"  # DICOM 2024c, the data dictionary edition pinned in
 
 ENGLISH_LANGUAGE_CONCEPT_ID = 4180186
 
-# The four attributes whose PS3.3 / Annex L Defined Terms become concepts, with where they live.
+# The four attributes whose PS3.3 / Annex L Defined Terms come with their meanings, and where.
 MODALITY = "00080060"
 BODY_PART_EXAMINED = "00180015"
+ANATOMIC_REGION_SEQUENCE = "00082218"
 PATIENT_POSITION = "00185100"
 LOSSY_METHOD = "00282114"
 DEFINED_TERM_SECTIONS = {
@@ -126,6 +134,65 @@ LOCAL_CONCEPTS_FILE = REPO_ROOT / "scripts" / "vocabulary" / "omop_imaging_conce
 
 REVERSE = {"Maps to": "Mapped from", "Maps to value": "Value mapped from"}
 
+VALUE_SETS_DIR = REPO_ROOT / "scripts" / "vocabulary" / "value_sets"
+CODING_SCHEMES_FILE = REPO_ROOT / "seeds" / "mapping" / "coding_scheme_vocabulary.csv"
+LINK_KINDS = ("baseline", "defined", "enumerated", "other")
+TERM_KINDS = ("defined", "enumerated")
+VALUE_SET_COLUMNS = ["attribute_code", "value_set_type", "strictness", "context_groups"]
+UNIT_COLUMNS = ["tag", "keyword", "unit_code"]
+
+# Units PS3.3 states in the description of a numeric attribute ("... in mm", "expressed in
+# degrees"), as UCUM codes. An attribute whose descriptions name two different units gets none.
+NUMERIC_VRS = {"DS", "FD", "FL", "IS", "SL", "SS", "UL", "US", "SV", "UV"}
+UNIT_WORDS = {
+    "mm": "mm",
+    "millimeter": "mm",
+    "millimeters": "mm",
+    "cm": "cm",
+    "meter": "m",
+    "meters": "m",
+    "mm2": "mm2",
+    "mm3": "mm3",
+    "mm/s": "mm/s",
+    "ms": "ms",
+    "msec": "ms",
+    "millisecond": "ms",
+    "milliseconds": "ms",
+    "s": "s",
+    "sec": "s",
+    "second": "s",
+    "seconds": "s",
+    "minute": "min",
+    "minutes": "min",
+    "us": "us",
+    "usec": "us",
+    "microsecond": "us",
+    "microseconds": "us",
+    "degree": "deg",
+    "degrees": "deg",
+    "Tesla": "T",
+    "kV": "kV",
+    "kVp": "kV",
+    "mA": "mA",
+    "mAs": "mA.s",
+    "mGy": "mGy",
+    "Gy": "Gy",
+    "mSv": "mSv",
+    "Hz": "Hz",
+    "kg": "kg",
+    "percent": "%",
+    "MBq": "MBq",
+    "Bq": "Bq",
+    "dB": "dB",
+    "ml": "mL",
+    "mL": "mL",
+}
+_UNIT_RE = re.compile(
+    r"\b(?:in|expressed in|units of|unit is|units are)\s+("
+    + "|".join(re.escape(word) for word in sorted(UNIT_WORDS, key=len, reverse=True))
+    + r")(?![\w/^-])(?!\s*-\d)"  # not "in s-1" or "in s -1 *mmol -1"
+)
+
 
 # --------------------------------------------------------------------------------------------
 # Source entries: plain data, so a test can build a modified standard.
@@ -156,6 +223,24 @@ class DefinedTerm:
 
 
 @dataclass(frozen=True)
+class ContextGroupLink:
+    """PS3.3 gives a coded-sequence attribute the codes of a PS3.16 context group."""
+
+    attribute_code: str
+    cid: int
+    kind: str  # one of LINK_KINDS; 'other' when the source did not say Baseline/Defined/Enumerated
+
+
+@dataclass(frozen=True)
+class AttributeTerm:
+    """PS3.3 lists a string a CS attribute may take, as a Defined Term or an Enumerated Value."""
+
+    attribute_code: str
+    value: str
+    kind: str  # one of TERM_KINDS
+
+
+@dataclass(frozen=True)
 class LocalConcept:
     code: str
     name: str
@@ -168,11 +253,16 @@ class SourceEntries:
     attributes: list[Attribute]
     coded_values: list[CodedValue]
     defined_terms: list[DefinedTerm]
-    attribute_cids: dict[str, set[int]] = field(default_factory=dict)
     # attributes whose PS3.3 description points at another attribute's Defined Terms section
     defined_term_users: dict[str, set[str]] = field(default_factory=dict)
     version: str = "unversioned"
     local_concepts: list[LocalConcept] = field(default_factory=list)
+    context_group_links: list[ContextGroupLink] = field(default_factory=list)
+    # CID -> its members that are not DCM codes, as (OMOP vocabulary_id, code)
+    context_group_members: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
+    attribute_terms: list[AttributeTerm] = field(default_factory=list)
+    # numeric attribute -> the UCUM code of the unit PS3.3 states for it
+    attribute_units: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -183,6 +273,8 @@ class Vocabulary:
     vocabulary: list[dict]
     concept_class: list[dict]
     registry: list[dict]
+    value_sets: list[dict]
+    units: list[dict]
     stats: dict[str, int]
 
 
@@ -314,6 +406,21 @@ def build_vocabulary(source: SourceEntries, registry: Sequence[Mapping[str, obje
             valid_end_date=RETIRED_END if term.retired else VALID_END,
         )
 
+    # The Defined Terms / Enumerated Values of every CS attribute: a string that is not a concept
+    # yet becomes one, named by itself (the tables give no meaning); one concept per string.
+    attribute_terms = [t for t in source.attribute_terms if t.attribute_code in attribute_codes]
+    new_terms = sorted({t.value for t in attribute_terms} - set(value_codes) - set(term_codes))
+    for value in new_terms:
+        if value in attribute_codes:
+            raise ValueError(f"Defined Term {value} collides with an attribute tag")
+        add(
+            (VOCABULARY_ID, value),
+            concept_name=_clip(value),
+            domain_id=DOMAIN_VALUE,
+            concept_class_id=CLASS_DEFINED_TERM,
+            standard_concept="S",
+        )
+
     # The project's own vocabulary of derived features, with its vocabulary and class concepts.
     if source.local_concepts:
         add_metadata(LOCAL_VOCABULARY_ID, LOCAL_VOCABULARY_NAME, LOCAL_CONCEPT_CLASSES)
@@ -339,23 +446,47 @@ def build_vocabulary(source: SourceEntries, registry: Sequence[Mapping[str, obje
     concept_rows.sort(key=lambda r: r["concept_id"])
 
     # Relationships, by code; the dbt model resolves both ends to concept_ids.
+    links = context_group_links(source, attribute_codes)
+    dcm_members: dict[int, set[str]] = {}
+    for value in value_codes.values():
+        for cid in value.cids:
+            dcm_members.setdefault(cid, set()).add(value.code)
     pairs: set[tuple[str, str, str, str, str]] = set()
-    maps_to_value_cid = 0
-    for attr_code, cids in source.attribute_cids.items():
-        if attr_code not in attribute_codes:
-            continue
-        for value in value_codes.values():
-            if cids.intersection(value.cids):
-                pairs.add((VOCABULARY_ID, attr_code, "Maps to value", VOCABULARY_ID, value.code))
+    for attr_code, cid in links:
+        members = {(VOCABULARY_ID, code) for code in dcm_members.get(cid, ())}
+        members |= source.context_group_members.get(cid, set())
+        for vocab, code in members:
+            pairs.add((VOCABULARY_ID, attr_code, "Maps to value", vocab, code))
     maps_to_value_cid = len(pairs)
+    maps_to_value_cid_dicom = sum(1 for pair in pairs if pair[3] == VOCABULARY_ID)
+    # Annex L pairs each body part with its anatomic region code: Anatomic Region Sequence takes
+    # those codes (the paper attached the body-part terms to it instead).
+    if ANATOMIC_REGION_SEQUENCE in attribute_codes:
+        for term in term_codes.values():
+            if term.attribute_code == BODY_PART_EXAMINED and term.snomed_code:
+                pairs.add(
+                    (
+                        VOCABULARY_ID,
+                        ANATOMIC_REGION_SEQUENCE,
+                        "Maps to value",
+                        "SNOMED",
+                        term.snomed_code,
+                    )
+                )
+    maps_to_value_annex_l = len(pairs) - maps_to_value_cid
+    before_terms = len(pairs)
     for term in source.defined_terms:
         users = {term.attribute_code} | source.defined_term_users.get(term.attribute_code, set())
         for attr_code in users & attribute_codes:
             pairs.add((VOCABULARY_ID, attr_code, "Maps to value", VOCABULARY_ID, term.term))
-    maps_to_value_terms = len(pairs) - maps_to_value_cid
+    for term in attribute_terms:
+        pairs.add((VOCABULARY_ID, term.attribute_code, "Maps to value", VOCABULARY_ID, term.value))
+    maps_to_value_terms = len(pairs) - before_terms
+    maps_to_value = len(pairs)
     for term in term_codes.values():
         if term.snomed_code:
             pairs.add((VOCABULARY_ID, term.term, "Maps to", "SNOMED", term.snomed_code))
+    relationships_one_way = len(pairs)
     for vocab_1, code_1, relationship, vocab_2, code_2 in list(pairs):
         pairs.add((vocab_2, code_2, REVERSE[relationship], vocab_1, code_1))
     relationship_rows = [
@@ -407,6 +538,7 @@ def build_vocabulary(source: SourceEntries, registry: Sequence[Mapping[str, obje
     ]
 
     relationship_count = len(relationship_rows)
+    keywords = {attr.code: attr.keyword for attr in source.attributes}
     stats = {
         "attributes": len(attribute_codes),
         "attributes_retired": sum(1 for a in source.attributes if a.retired),
@@ -418,10 +550,19 @@ def build_vocabulary(source: SourceEntries, registry: Sequence[Mapping[str, obje
             for code in DEFINED_TERM_SECTIONS
         },
         **{f"defined_terms_{code}_reused_dcm": n for code, n in sorted(term_reused.items())},
+        "defined_terms_from_value_set_tables": len(new_terms),
+        "context_group_links": len(links),
+        "attributes_with_context_groups": len({attr for attr, _ in links}),
+        "attributes_with_terms": len({t.attribute_code for t in attribute_terms}),
         "maps_to_value_from_cids": maps_to_value_cid,
+        "maps_to_value_from_cids_dicom": maps_to_value_cid_dicom,
+        "maps_to_value_anatomic_region_annex_l": maps_to_value_annex_l,
         "maps_to_value_from_defined_terms": maps_to_value_terms,
+        "maps_to_value": maps_to_value,
         "maps_to_snomed": sum(1 for t in term_codes.values() if t.snomed_code),
+        "relationships_without_reverse": relationships_one_way,
         "relationship_rows_with_reverse": relationship_count,
+        "attributes_with_units": sum(1 for tag in source.attribute_units if tag in attribute_codes),
         "local_concepts": len(source.local_concepts),
         "concepts": len(concept_rows),
         "synonyms": len(synonym_rows),
@@ -433,8 +574,71 @@ def build_vocabulary(source: SourceEntries, registry: Sequence[Mapping[str, obje
         vocabulary=vocabulary_rows,
         concept_class=class_rows,
         registry=sorted(registry_rows, key=lambda r: r["concept_id"]),
+        value_sets=value_set_rows(source, links, attribute_terms, attribute_codes),
+        units=[
+            {"tag": tag, "keyword": keywords[tag], "unit_code": unit}
+            for tag, unit in sorted(source.attribute_units.items())
+            if tag in keywords
+        ],
         stats=stats,
     )
+
+
+def context_group_links(
+    source: SourceEntries, attribute_codes: set[str]
+) -> dict[tuple[str, int], set[str]]:
+    """(attribute, CID) -> the kinds the standard gives the link, for attributes in the source."""
+    links: dict[tuple[str, int], set[str]] = {}
+    for link in source.context_group_links:
+        links.setdefault((link.attribute_code, link.cid), set()).add(link.kind)
+    return {key: kinds for key, kinds in sorted(links.items()) if key[0] in attribute_codes}
+
+
+def _strictness(kinds: set[str]) -> str:
+    """Only a value set that is Enumerated wherever PS3.3 states it is closed."""
+    return "enumerated" if kinds == {"enumerated"} else "extensible"
+
+
+def value_set_rows(
+    source: SourceEntries,
+    links: Mapping[tuple[str, int], set[str]],
+    attribute_terms: Sequence[AttributeTerm],
+    attribute_codes: set[str],
+) -> list[dict]:
+    """One row per attribute and kind of value set (context group / terms), with its strictness."""
+    coded: dict[str, tuple[set[str], set[int]]] = {}
+    for (attr_code, cid), kinds in links.items():
+        entry = coded.setdefault(attr_code, (set(), set()))
+        entry[0].update(kinds)
+        entry[1].add(cid)
+    if ANATOMIC_REGION_SEQUENCE in attribute_codes:
+        coded.setdefault(ANATOMIC_REGION_SEQUENCE, (set(), set()))[0].add("other")
+    terms: dict[str, set[str]] = {}
+    for term in attribute_terms:
+        terms.setdefault(term.attribute_code, set()).add(term.kind)
+    for term in source.defined_terms:
+        users = {term.attribute_code} | source.defined_term_users.get(term.attribute_code, set())
+        for attr_code in users & attribute_codes:
+            terms.setdefault(attr_code, set()).add("defined")
+    rows = [
+        {
+            "attribute_code": attr_code,
+            "value_set_type": "context_group",
+            "strictness": _strictness(kinds),
+            "context_groups": ";".join(str(cid) for cid in sorted(cids)),
+        }
+        for attr_code, (kinds, cids) in coded.items()
+    ]
+    rows += [
+        {
+            "attribute_code": attr_code,
+            "value_set_type": "terms",
+            "strictness": _strictness(kinds),
+            "context_groups": None,
+        }
+        for attr_code, kinds in terms.items()
+    ]
+    return sorted(rows, key=lambda r: (r["attribute_code"], r["value_set_type"]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -462,7 +666,6 @@ def _text(fragment: str) -> str:
 
 
 _TERM_RE = re.compile(r"<dt>\s*<span>(.*?)</span>\s*</dt>\s*<dd>(.*?)</dd>", re.S)
-_CID_RE = re.compile(r"sect_CID_(\d+)")
 
 
 def _section_terms(section_html: str) -> list[tuple[str, str, bool]]:
@@ -520,25 +723,29 @@ def load_pinned_sources() -> SourceEntries:
     coded_values = [
         CodedValue(code, meaning, tuple(sorted(cids))) for code, (meaning, cids) in by_code.items()
     ]
+    # members in other coding schemes, under their OMOP vocabulary (schemes OMOP lacks are left out)
+    scheme_vocabularies = read_coding_schemes(CODING_SCHEMES_FILE)
+    context_group_members: dict[int, set[tuple[str, str]]] = {}
+    for cid, schemes in cid_concepts.items():
+        for scheme, keywords in schemes.items():
+            vocabulary_id = scheme_vocabularies.get(scheme)
+            if scheme == "DCM" or vocabulary_id is None:
+                continue
+            for keyword in keywords:
+                for code in concepts.get(scheme, {}).get(keyword, {}):
+                    context_group_members.setdefault(cid, set()).add((vocabulary_id, code))
 
     references = json.loads(_dicom_standard_file("references.json").read_text())
     rows = json.loads(_dicom_standard_file("module_to_attributes.json").read_text())
     rows += json.loads(_dicom_standard_file("macro_to_attributes.json").read_text())
 
-    # attribute -> CIDs: links in its PS3.3 description, or in a section the description cites.
-    section_cids = {
-        url: {int(c) for c in _CID_RE.findall(text)} for url, text in references.items()
-    }
-    attribute_cids: dict[str, set[int]] = {}
+    # Attributes whose description points at one of the four Defined Terms sections. (The CIDs
+    # of the sections a description cites are not used: they are mostly another attribute's, e.g.
+    # Instance Creator UID -> CID 7030; scripts/vocabulary/value_sets/ states the links instead.)
     defined_term_users: dict[str, set[str]] = {code: set() for code in DEFINED_TERM_SECTIONS}
     for row in rows:
         code = row["tag"].strip("()").replace(",", "").upper()
         urls = [ref.get("sourceUrl", "") for ref in row.get("externalReferences") or []]
-        cids = {int(c) for c in _CID_RE.findall(row["description"])}
-        for url in urls:
-            cids |= {int(c) for c in _CID_RE.findall(url)} | section_cids.get(url, set())
-        if cids:
-            attribute_cids.setdefault(code, set()).update(cids)
         for owner, anchor in DEFINED_TERM_SECTIONS.items():
             if code != owner and (
                 anchor in row["description"] or any(url.endswith("#" + anchor) for url in urls)
@@ -567,11 +774,66 @@ def load_pinned_sources() -> SourceEntries:
         attributes=attributes,
         coded_values=coded_values,
         defined_terms=defined_terms,
-        attribute_cids=attribute_cids,
         defined_term_users=defined_term_users,
         version=version.format(**PINNED_VERSIONS),
         local_concepts=read_local_concepts(LOCAL_CONCEPTS_FILE),
+        context_group_links=read_context_group_links(VALUE_SETS_DIR),
+        context_group_members=context_group_members,
+        attribute_terms=read_attribute_terms(VALUE_SETS_DIR),
+        attribute_units=stated_units(rows, {attr.code: attr.vr for attr in attributes}),
     )
+
+
+def stated_units(rows: Iterable[Mapping], vrs: Mapping[str, str]) -> dict[str, str]:
+    """Numeric attribute -> UCUM code of the one unit its PS3.3 descriptions state."""
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        code = row["tag"].strip("()").replace(",", "").upper()
+        if vrs.get(code) not in NUMERIC_VRS:
+            continue
+        for match in _UNIT_RE.finditer(_text(row["description"])):
+            found.setdefault(code, set()).add(UNIT_WORDS[match.group(1)])
+    return {code: units.pop() for code, units in found.items() if len(units) == 1}
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_coding_schemes(path: Path) -> dict[str, str]:
+    return {row["coding_scheme_designator"]: row["vocabulary_id"] for row in _rows(path)}
+
+
+def read_context_group_links(folder: Path) -> list[ContextGroupLink]:
+    """The attribute -> CID links, with the corrections applied (moved to the right attribute, or
+    left out when the right one cannot be checked)."""
+    corrections = {
+        (row["tag"], int(row["cid"])): row["corrected_tag"]
+        for row in _rows(folder / "attribute_cid_corrections.csv")
+    }
+    links = []
+    for row in _rows(folder / "attribute_cid_links.csv"):
+        if row["link_kind"] not in LINK_KINDS:
+            raise ValueError(f"attribute_cid_links.csv: unknown link_kind {row['link_kind']!r}")
+        cid = int(row["cid"])
+        tag = corrections.pop((row["tag"], cid), row["tag"])
+        if tag:
+            links.append(ContextGroupLink(tag, cid, row["link_kind"]))
+    if corrections:
+        raise ValueError(
+            f"attribute_cid_corrections.csv: no link to correct for {sorted(corrections)}"
+        )
+    return links
+
+
+def read_attribute_terms(folder: Path) -> list[AttributeTerm]:
+    terms = []
+    for row in _rows(folder / "attribute_defined_terms.csv"):
+        if row["kind"] not in TERM_KINDS:
+            raise ValueError(f"attribute_defined_terms.csv: unknown kind {row['kind']!r}")
+        terms.append(AttributeTerm(row["tag"], row["value"], row["kind"]))
+    return terms
 
 
 def read_local_concepts(path: Path) -> list[LocalConcept]:
@@ -614,6 +876,8 @@ def write_vocabulary(vocabulary: Vocabulary, out: Path) -> None:
     write_csv(out / "dicom_vocabulary.csv", VOCABULARY_COLUMNS, vocabulary.vocabulary)
     write_csv(out / "dicom_concept_class.csv", CONCEPT_CLASS_COLUMNS, vocabulary.concept_class)
     write_csv(out / "dicom_concept_id_registry.csv", REGISTRY_COLUMNS, vocabulary.registry)
+    write_csv(out / "dicom_attribute_value_set.csv", VALUE_SET_COLUMNS, vocabulary.value_sets)
+    write_csv(out / "dicom_attribute_unit.csv", UNIT_COLUMNS, vocabulary.units)
 
 
 GENERATED_FILES = (
@@ -623,6 +887,8 @@ GENERATED_FILES = (
     "dicom_vocabulary.csv",
     "dicom_concept_class.csv",
     "dicom_concept_id_registry.csv",
+    "dicom_attribute_value_set.csv",
+    "dicom_attribute_unit.csv",
 )
 
 

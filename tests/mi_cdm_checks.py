@@ -222,3 +222,75 @@ def check_linkage_and_er_cohort(query: Query) -> None:
         "select count(*) from cdm.int_dicom__patients where link_method = 'clinical_person'"
     )
     assert linked[0][0] > 10
+
+
+def check_defined_terms_resolve_for_every_attribute(query: Query) -> None:
+    """A header value that is one of its attribute's Defined Terms / Enumerated Values (any CS
+    attribute, not only the paper's four) gets that value concept as value_as_concept_id."""
+    listed = query(
+        "select a.concept_code, m.value_source_value, m.value_as_concept_id, v.value_concept_id "
+        "from cdm.measurement m "
+        "join cdm.concept a on a.concept_id = m.measurement_concept_id and a.vocabulary_id = 'DICOM' "
+        "join cdm.int_vocabulary__attribute_values v on v.attribute_concept_id = a.concept_id "
+        "and upper(v.value_code) = upper(trim(m.value_source_value)) "
+        "where m.measurement_type_concept_id = 32817"
+    )
+    assert listed, "the sample data has CS values of attributes with value sets"
+    unresolved = [row for row in listed if row[2] == 0]
+    assert not unresolved, unresolved[:5]
+    attributes = {row[0] for row in listed}
+    assert {"00080060", "00185100"} <= attributes  # Modality, Patient Position
+    assert len(attributes) > 4, attributes  # more than the paper's four attributes
+    position = query(
+        "select distinct m.value_as_concept_id, v.concept_id from cdm.measurement m "
+        "join cdm.concept a on a.concept_id = m.measurement_concept_id "
+        "join cdm.concept v on v.vocabulary_id = 'DICOM' and v.concept_code = 'HFS' "
+        "where a.vocabulary_id = 'DICOM' and a.concept_code = '00185100' "
+        "and m.value_source_value = 'HFS'"
+    )
+    assert len(position) == 1 and position[0][0] == position[0][1]
+
+
+def check_header_value_conformance(query: Query) -> None:
+    """header_value_conformance lists exactly the CS values and coded items (per series) that are
+    not among their attribute's allowed values, recomputed here from the seeds in Python."""
+    value_sets = {
+        (tag, kind): strictness
+        for tag, kind, strictness in query(
+            "select attribute_code, value_set_type, strictness from cdm.dicom_attribute_value_set"
+        )
+    }
+    allowed = {
+        (tag, vocabulary, code.upper())
+        for tag, vocabulary, code in query(
+            "select concept_code_1, vocabulary_id_2, concept_code_2 from cdm.dicom_concept_relationship "
+            "where relationship_id = 'Maps to value' and vocabulary_id_1 = 'DICOM'"
+        )
+    }
+    schemes = dict(
+        query("select coding_scheme_designator, vocabulary_id from cdm.coding_scheme_vocabulary")
+    )
+    expected = set()
+    for tag, source, value, scheme, manufacturer in query(
+        "select h.attribute_code, h.value_source, trim(h.value_text), h.coding_scheme_designator, "
+        "coalesce(s.manufacturer, '') from cdm.int_dicom__header_values h "
+        "join cdm.int_dicom__series s on s.series_instance_uid = h.series_instance_uid "
+        "where h.vr = 'CS' or h.value_source = 'coded_sequence'"
+    ):
+        kind = "context_group" if source == "coded_sequence" else "terms"
+        if (tag, kind) not in value_sets:
+            continue
+        vocabulary = schemes.get(scheme) if kind == "context_group" else "DICOM"
+        if (tag, vocabulary, value.upper()) in allowed:
+            continue
+        finding = "not_allowed" if value_sets[(tag, kind)] == "enumerated" else "extension"
+        expected.add((finding, tag, value, scheme, manufacturer))
+    listed = query(
+        "select finding, tag, value_code, coding_scheme_designator, manufacturer "
+        "from cdm.header_value_conformance"
+    )
+    assert len(listed) == len(set(listed))
+    assert set(listed) == expected
+    assert {row[0] for row in listed} == {"not_allowed", "extension"}
+    # the sample files hold an Approval Status (Enumerated Values) the standard does not list
+    assert ("not_allowed", "300E0002", "CREATED", None, "Agfa-Gevaert AG") in set(listed)

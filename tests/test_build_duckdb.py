@@ -127,7 +127,15 @@ def test_report_command_formats(built_duckdb, output_format):
     output = omop_imaging("report", "--db", built_duckdb, "--format", output_format).stdout
     if output_format == "json":
         parsed = json.loads(output)
-        assert set(parsed) == {"coverage", "protocols", "rejected", "unparsable", "unlinked"}
+        assert set(parsed) == {
+            "coverage",
+            "protocols",
+            "rejected",
+            "unparsable",
+            "unlinked",
+            "conformance-values",
+        }
+        assert any(row["finding"] == "not_allowed" for row in parsed["conformance-values"])
         assert any(row["table_name"] == "radiology_occurrence" for row in parsed["coverage"])
         assert {row["reject_category"] for row in parsed["rejected"]} >= {"not_dicom", "dicomdir"}
     elif output_format == "csv":
@@ -140,6 +148,25 @@ def test_report_command_formats(built_duckdb, output_format):
         assert "| table_name | column_name |" in output and "### Files rejected" in output
     else:
         assert "ETL coverage by table and column" in output and "protocol_concept_id" in output
+
+
+def test_defined_terms_resolve_for_every_attribute(query):
+    mi_cdm_checks.check_defined_terms_resolve_for_every_attribute(query)
+
+
+def test_header_value_conformance(query):
+    mi_cdm_checks.check_header_value_conformance(query)
+
+
+def test_conformance_report_section(built_duckdb):
+    output = omop_imaging(
+        "report", "--db", built_duckdb, "--section", "conformance-values", "--format", "csv"
+    ).stdout
+    lines = output.splitlines()
+    assert lines[0] == (
+        "finding,tag,attribute_name,value_code,coding_scheme_designator,manufacturer,series_count"
+    )
+    assert lines[1].startswith("not_allowed,300E0002,Approval Status,CREATED,")
 
 
 def test_linkage_visits_and_the_er_cohort(query):

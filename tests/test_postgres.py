@@ -100,6 +100,12 @@ def test_dbt_build_on_postgres(postgres_database, sample_folders, pydicom_test_f
     mi_cdm_checks.check_protocol_mapping(postgres_rows)
     mi_cdm_checks.check_coverage_report(postgres_rows)
     mi_cdm_checks.check_linkage_and_er_cohort(postgres_rows)
+    mi_cdm_checks.check_defined_terms_resolve_for_every_attribute(postgres_rows)
+    mi_cdm_checks.check_header_value_conformance(postgres_rows)
+    conformance = omop_imaging(
+        "report", "--target", "postgres", "--section", "conformance-values", "--format", "csv"
+    ).stdout
+    assert conformance.splitlines()[1].startswith("not_allowed,300E0002,Approval Status,CREATED,")
     cohort = omop_imaging(
         "cohort", "--target", "postgres", "--definition", "er-ct-brain-precontrast", "--json"
     ).stdout

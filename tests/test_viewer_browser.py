@@ -249,6 +249,7 @@ def test_every_page_renders_and_the_export_matches_sql(
     rejected = _sql(db, "select count(*) from dicom_raw.harvested_file where status = 'rejected'")
     assert _count(_metric(browser, "Rejected")) == rejected[0][0]
     _wait_for_text(browser, "Rejected files by reason")
+    _wait_for_text(browser, "Header values outside the standard's value sets")
     browser.save_screenshot(str(ARTEFACTS / "4_quality.png"))
 
     # Series browser: everything first, then a modality filter applied in the page.

@@ -28,6 +28,7 @@ TABLES = [
     "cdm.radiology_unmapped_protocols",
     "cdm.etl_coverage",
     "cdm.unlinked_patients",
+    "cdm.header_value_conformance",
     "dicom_raw.harvested_file",
 ]
 FILTERS = {
@@ -189,7 +190,14 @@ def test_postgres_gives_the_same_answers(generated, source, postgres_database):
     _copy_to_postgres(generated)
     with queries.open_source("postgres", "") as postgres:
         assert queries.totals(postgres) == queries.totals(source)
-        for name in ["by_year", "by_modality", "coverage", "harvest_status", "unlinked_patients"]:
+        for name in [
+            "by_year",
+            "by_modality",
+            "coverage",
+            "harvest_status",
+            "unlinked_patients",
+            "conformance_values",
+        ]:
             ours, theirs = getattr(queries, name)(postgres), getattr(queries, name)(source)
             assert sorted(map(tuple, ours.map(str).values)) == sorted(
                 map(tuple, theirs.map(str).values)

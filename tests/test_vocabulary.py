@@ -96,11 +96,14 @@ def test_ids_survive_removed_added_and_reordered_source_entries(source, committe
     coded_values.append(gen.CodedValue("999001", "A brand new DCM code", (29,)))
     defined_terms = [t for t in source.defined_terms if t.term != "HEAD"]
     defined_terms.append(gen.DefinedTerm(gen.PATIENT_POSITION, "HFSX", "Made up position"))
+    attribute_terms = [t for t in source.attribute_terms if t.value != "HEAD"]
+    attribute_terms.append(gen.AttributeTerm("00280004", "MONOCHROME3", "enumerated"))
     later = dataclasses.replace(
         source,
         attributes=list(reversed(attributes)),
         coded_values=list(reversed(coded_values)),
         defined_terms=list(reversed(defined_terms)),
+        attribute_terms=list(reversed(attribute_terms)),
     )
 
     after = gen.build_vocabulary(later, before.registry)
@@ -117,6 +120,7 @@ def test_ids_survive_removed_added_and_reordered_source_entries(source, committe
         ("DICOM", "00189999"),
         ("DICOM", "999001"),
         ("DICOM", "HFSX"),
+        ("DICOM", "MONOCHROME3"),
     }
     added_ids = sorted(new_ids[key] for key in added)
     assert added_ids == list(range(old_max + 1, old_max + 1 + len(added)))
@@ -213,3 +217,79 @@ def test_relationships_come_with_their_reverse(source, committed_registry):
                 reverse[row["relationship_id"]],
                 row["concept_code_1"],
             ) in rows
+
+
+def test_every_attribute_maps_to_its_value_sets_at_least_as_often_as_in_the_paper(
+    source, committed_registry
+):
+    vocabulary = gen.build_vocabulary(source, committed_registry)
+    stats = vocabulary.stats
+    assert stats["maps_to_value"] >= 7840  # the paper's 'Maps to value' (DICOM 2024c)
+    assert stats["relationships_without_reverse"] >= 8147  # with its 'Maps to' SNOMED
+    rows = {
+        (r["concept_code_1"], r["relationship_id"], r["vocabulary_id_2"], r["concept_code_2"])
+        for r in vocabulary.concept_relationship
+        if r["vocabulary_id_1"] == "DICOM"
+    }
+    # a context group's SNOMED and UCUM members (CID 4031, 82)
+    assert ("00082218", "Maps to value", "SNOMED", "818981001") in rows  # Abdomen
+    assert ("004008EA", "Maps to value", "UCUM", "mm") in rows
+    # Annex L: Anatomic Region Sequence takes the anatomic region code of every body part
+    assert ("00082218", "Maps to value", "SNOMED", "69536005") in rows  # Head
+    # CS Defined Terms / Enumerated Values of any attribute, not only the paper's four
+    assert ("00100040", "Maps to value", "DICOM", "M") in rows  # Patient Sex
+    assert ("00280004", "Maps to value", "DICOM", "MONOCHROME2") in rows
+    assert ("00080008", "Maps to value", "DICOM", "ORIGINAL") in rows  # Image Type
+
+
+def test_links_on_the_wrong_attribute_are_moved_to_the_one_the_standard_names(source):
+    vocabulary = gen.build_vocabulary(source, [])
+    maps_to_value = {
+        (r["concept_code_1"], r["concept_code_2"])
+        for r in vocabulary.concept_relationship
+        if r["relationship_id"] == "Maps to value"
+    }
+    from_attribute = {}
+    for attribute, value in maps_to_value:
+        from_attribute.setdefault(attribute, set()).add(value)
+    # CID 4270 (OCT-A Processing Algorithm Family) belongs to Algorithm Family Code Sequence
+    assert "128253" in from_attribute["0066002F"]
+    assert "00221423" not in from_attribute and "00221612" not in from_attribute
+    # CID 8134 (Anatomic Structure) belongs to Primary Anatomic Structure Sequence
+    assert "00400560" not in from_attribute
+    assert len(from_attribute["00082228"]) > 1000
+    # every correction names a link the table has, and the tables' kinds are known ones
+    corrections = gen._rows(gen.VALUE_SETS_DIR / "attribute_cid_corrections.csv")
+    links = {
+        (r["tag"], int(r["cid"])) for r in gen._rows(gen.VALUE_SETS_DIR / "attribute_cid_links.csv")
+    }
+    assert {(r["tag"], int(r["cid"])) for r in corrections} <= links
+
+
+def test_value_sets_say_which_are_closed(source):
+    value_sets = {
+        (r["attribute_code"], r["value_set_type"]): r
+        for r in gen.build_vocabulary(source, []).value_sets
+    }
+    assert value_sets[("00100040", "terms")]["strictness"] == "enumerated"  # Patient Sex
+    assert value_sets[("00080060", "terms")]["strictness"] == "extensible"  # Modality
+    anatomic_region = value_sets[("00082218", "context_group")]
+    assert anatomic_region["strictness"] == "extensible"
+    assert "4031" in anatomic_region["context_groups"].split(";")
+
+
+def test_units_are_the_ones_ps3_3_states(source):
+    units = {row["tag"]: row["unit_code"] for row in gen.build_vocabulary(source, []).units}
+    assert units["00180050"] == "mm"  # Slice Thickness
+    assert units["00180080"] == "ms"  # Repetition Time
+    assert units["00181314"] == "deg"  # Flip Angle
+    assert units["00180087"] == "T"  # Magnetic Field Strength
+    assert units["00189345"] == "mGy"  # CTDIvol
+    assert "00180013" not in units  # T1 relaxivity is "in s-1 mmol-1", not seconds
+    assert "00100010" not in units  # only numeric attributes
+    # the hand-made table adds what the text does not give, and repeats nothing it does give
+    listed = {
+        row["tag"]: row["unit_code"] for row in _read(REPO / "seeds/mapping/attribute_unit.csv")
+    }
+    assert listed["00180060"] == "kV" and listed["00189087"] == "s/mm2"
+    assert not {tag for tag in listed if units.get(tag) == listed[tag]}

@@ -3,7 +3,7 @@
     - value_concept_id: for a coded value, the value concept the attribute 'Maps to value' (or the
       code of a coded sequence item in its scheme's vocabulary), replaced by its standard concept
       where a 'Maps to' exists;
-    - unit_concept_id: the UCUM unit the standard fixes for the attribute (seed attribute_unit). -#}
+    - unit_concept_id: the UCUM unit the standard fixes for the attribute (int_vocabulary__attribute_units). -#}
 
 with
 
@@ -37,9 +37,9 @@ coding_schemes as (
 
 ),
 
-attribute_units as (
+unit_concepts as (
 
-    select * from {{ ref('attribute_unit') }}
+    select * from {{ ref('int_vocabulary__attribute_units') }}
 
 ),
 
@@ -74,21 +74,6 @@ coded_item_concepts as (
 
 ),
 
-unit_concepts as (
-
-    select
-        attribute_units.tag,
-        attribute_units.unit_code,
-        min(concepts.concept_id) as unit_concept_id
-    from attribute_units
-    left join concepts
-        on
-            concepts.vocabulary_id = 'UCUM'
-            and attribute_units.unit_code = concepts.concept_code
-    group by attribute_units.tag, attribute_units.unit_code
-
-),
-
 joined as (
 
     select
@@ -110,7 +95,7 @@ joined as (
         on
             attribute_concepts.concept_id = attribute_values.attribute_concept_id
             and header_values.value_source <> 'coded_sequence'
-            and upper(trim(header_values.value_text)) = attribute_values.value_code
+            and upper(trim(header_values.value_text)) = upper(attribute_values.value_code)
     left join coded_item_concepts
         on
             header_values.value_source = 'coded_sequence'

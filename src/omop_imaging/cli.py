@@ -160,8 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Print the report of a built database: for each output table and column the mapped and "
             "unmapped rows and the percentage mapped (the R-CDM and MI-CDM tables alike), the "
-            "protocols no mapping covers yet (most frequent first), and the files the harvest "
-            "rejected, by category. Run `omop-imaging build` first."
+            "protocols no mapping covers yet (most frequent first), the files the harvest "
+            "rejected, by category, and (--section conformance-values) the coded header values "
+            "outside their attribute's DICOM value set, by attribute and manufacturer. Run "
+            "`omop-imaging build` first."
         ),
     )
     _add_target_options(report)

@@ -4,7 +4,8 @@ Sections: the ETL coverage per table and column (model etl_coverage), the protoc
 unmapped (radiology_unmapped_protocols), the files the harvest rejected, by category, the
 header values that do not parse for their VR (unparsable_values: counts, never the values), and the
 DICOM patients no clinical person matched (unlinked_patients; listed by a hash, never by their
-Patient ID, so the report can be shared). All
+Patient ID, so the report can be shared), and the header values outside their attribute's PS3.3
+value set, by attribute and manufacturer (header_value_conformance; codes only). All
 aggregation happens in the database; only the summary rows come to Python.
 """
 
@@ -19,7 +20,7 @@ from .database import OUTPUT_SCHEMA, connect, query
 from .staging_schema import FILE_TABLE
 
 FORMATS = ("table", "csv", "json", "markdown")
-SECTIONS = ("coverage", "protocols", "rejected", "unparsable", "unlinked")
+SECTIONS = ("coverage", "protocols", "rejected", "unparsable", "unlinked", "conformance-values")
 
 
 @dataclass
@@ -66,6 +67,22 @@ def collect(
             ["vr", "tag", "keyword", "value_count", "file_count"],
             f"select vr, tag, keyword, value_count, file_count from {schema}.unparsable_values "
             "order by value_count desc, tag",
+        ),
+        "conformance-values": (
+            "Header values outside their attribute's value set (not_allowed: outside Enumerated "
+            "Values; extension: outside Defined Terms / a Baseline or Defined context group)",
+            [
+                "finding",
+                "tag",
+                "attribute_name",
+                "value_code",
+                "coding_scheme_designator",
+                "manufacturer",
+                "series_count",
+            ],
+            f"select finding, tag, attribute_name, value_code, coding_scheme_designator, manufacturer, "
+            f"series_count from {schema}.header_value_conformance "
+            "order by finding desc, series_count desc, tag, value_code, manufacturer",
         ),
         "rejected": (
             "Files rejected by the harvest, by category",

@@ -395,6 +395,21 @@ def unlinked_patients(source: Source) -> pd.DataFrame:
     )
 
 
+def conformance_values(source: Source, limit: int = 200) -> pd.DataFrame:
+    """Header values outside their attribute's PS3.3 value set (model header_value_conformance),
+    errors (outside Enumerated Values) first; codes only, never free text."""
+    return source.frame(
+        f"""
+        select finding, tag, attribute_name, value_code, coding_scheme_designator, manufacturer,
+            series_count
+        from {source.table("header_value_conformance")}
+        order by finding desc, series_count desc, tag, value_code, manufacturer
+        limit ?
+        """,
+        [int(limit)],
+    )
+
+
 def classification_gaps(source: Source) -> pd.DataFrame:
     """Series the header classifier left without a plane, a contrast status or (MR) a family."""
     return source.frame(

@@ -1,4 +1,5 @@
-"""Data quality: harvest outcome, rejected files by reason, ETL coverage, linkage, classifier gaps."""
+"""Data quality: harvest outcome, rejected files by reason, ETL coverage, linkage, header
+conformance to the standard's value sets, classifier gaps."""
 
 from __future__ import annotations
 
@@ -58,6 +59,19 @@ def render() -> None:
     st.subheader("Patients not linked to a clinical person")
     st.caption("Counted by what the linkage policy did; look them up in unlinked_patients.")
     table(load("unlinked_patients"))
+
+    st.subheader("Header values outside the standard's value sets")
+    st.caption(
+        "CS values that are none of their attribute's Defined Terms / Enumerated Values, and coded "
+        "items outside the attribute's context groups, by manufacturer. not_allowed: the value set "
+        "is Enumerated (an error); extension: Defined Terms or a Baseline / Defined context group "
+        "(allowed). `omop-imaging report --section conformance-values` prints the full list."
+    )
+    conformance = load("conformance_values", 200)
+    if conformance.empty:
+        st.success("Every coded header value is in its attribute's value set.")
+    else:
+        st.dataframe(conformance, hide_index=True, width="stretch")
 
     st.subheader("Header classifier gaps")
     table(load("classification_gaps"))

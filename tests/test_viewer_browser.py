@@ -53,7 +53,7 @@ def demo_database(tmp_path_factory, sample_folders) -> str:
     _browser_or_skip()
     database = str(tmp_path_factory.mktemp("viewer") / "demo.duckdb")
     omop_imaging("harvest", *sample_folders, "--db", database, "--no-progress")
-    omop_imaging("build", "--db", database, "--vars", "{clinical_source: demo}")
+    omop_imaging("build", "--db", database, "--set", "clinical_source=demo")
     return database
 
 

@@ -57,6 +57,12 @@ def test_build_before_any_harvest_says_what_to_run(duckdb_file):
     assert not os.path.exists(duckdb_file)
 
 
+@pytest.mark.postgres
+def test_build_before_any_harvest_on_postgres(postgres_database):
+    completed = omop_imaging("build", "--target", "postgres", check=False)
+    fails_with(completed, 1, "nothing harvested yet: run omop-imaging harvest PATH first")
+
+
 # -- 14.4: Ctrl-C, a busy file, a closed pipe, bad arguments --------------------------------------
 def test_ctrl_c_during_harvest_says_what_was_committed_and_a_rerun_resumes(
     pydicom_test_files, tmp_path

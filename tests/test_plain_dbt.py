@@ -129,8 +129,12 @@ def test_plain_dbt_uses_the_demo_database_and_its_settings(demo_copy):
     assert "All checks passed" in run(demo_copy, "dbt", "debug").stdout
     # the emergency-room cohort exists only with the demo's clinical linkage
     assert er_cohort(demo_copy) == 1
-    run(demo_copy, "dbt", "run", "-s", "stg_clinical__persons")
+    run(demo_copy, "dbt", "run")
     assert er_cohort(demo_copy) == 1
+    # a setting passed as a per-run var would be forgotten by the next run: refused
+    as_var = run(demo_copy, "dbt", "compile", "--vars", "{clinical_source: none}", check=False)
+    assert as_var.returncode != 0
+    assert "'clinical_source' is a setting, not a dbt var" in as_var.stdout
 
 
 def test_settings_stick_across_commands(demo_copy, sample_folders):

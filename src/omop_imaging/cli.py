@@ -403,7 +403,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"omop-imaging {args.command}: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"omop-imaging {args.command}: interrupted", file=sys.stderr)
+        print(
+            f"omop-imaging {args.command}: interrupted; run the command again to finish",
+            file=sys.stderr,
+        )
         return INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`omop-imaging report | head`): stop quietly, like other tools.

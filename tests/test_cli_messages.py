@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from build_helpers import omop_imaging
-from test_plain_dbt import fetch, free_port, port_answers, stop
+from servers import fetch, free_port, port_answers, stop
 from test_store_safety import write_many_files
 
 CLI = [sys.executable, "-m", "omop_imaging.cli"]
@@ -209,10 +209,13 @@ def test_dbt_without_arguments_and_its_version():
 
 def test_stopping_dbt_docs_serve_stops_its_server(tmp_path):
     port = free_port()
+    target = tmp_path / "target"  # dbt docs serve serves the index page from here
+    target.mkdir()
     serve = subprocess.Popen(
         [*CLI, "dbt", "docs", "serve", "--port", str(port), "--no-browser"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=os.environ | {"DBT_TARGET_PATH": str(target)},
     )
     try:
         assert "dbt" in fetch(port)

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import duckdb
 import pytest
 from build_helpers import omop_imaging
 from conftest import REPO
+from servers import fetch, free_port, stop
 
 BIN = Path(sys.executable).parent
 # Variables the test session sets for the other tests; a user's shell has none of them.
@@ -73,40 +70,6 @@ def run(root: Path, *command: str, check: bool = True, **extra: str):
             f"{completed.stderr[-2000:]}"
         )
     return completed
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def fetch(port: int, timeout: float = 60.0) -> str:
-    """The page served on the port, waiting for the server to start."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-                return response.read().decode("utf-8", "replace")
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-
-
-def port_answers(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def stop(process: subprocess.Popen, signum: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        process.send_signal(signum)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,9 @@ Typical run:
   omop-imaging harvest /archive/dicom      # read headers into the staging tables
   omop-imaging build                       # dbt seed + dbt build: staging -> OMOP tables + tests
 
+The settings a database is built with (clinical linkage, policies, thresholds) are kept in it:
+`omop-imaging settings` shows and changes them; build and plain `dbt build` both use them.
+
 Targets: a DuckDB file (default: data/omop_imaging.duckdb, or --db PATH, or
 OMOP_IMAGING_DUCKDB), or PostgreSQL with --target postgres, connected through the standard
 libpq variables PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE.

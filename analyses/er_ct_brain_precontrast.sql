@@ -1,4 +1,4 @@
-{#- Seed 002's cohort: axial, pre-contrast brain CT series acquired on the day of an emergency-room
+{#- The R-CDM paper's cohort: axial, pre-contrast brain CT series acquired on the day of an emergency-room
     visit for a cerebral hemorrhage. The definition is the model cohort_er_ct_brain_precontrast
     (models/marts, built by `omop-imaging build`, vars emergency_visit_concept_ids and
     hemorrhage_condition_concept_ids); this analysis lists the matching series with their files

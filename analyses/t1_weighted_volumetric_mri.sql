@@ -1,4 +1,4 @@
-{#- Seed 000's cohort query over MI-CDM: T1-weighted volumetric MRI series, by the published rule
+{#- The MI-CDM paper's cohort query over MI-CDM: T1-weighted volumetric MRI series, by the published rule
     (TR 1500-2500 ms and TE < 10 ms and TI 800-1000 ms) or (TR < 10 and TE < 10 and TI < 500).
     Echo / Inversion Time fall back to the enhanced MR attributes (Effective Echo Time,
     Inversion Times). Compile with `omop-imaging dbt compile`, then run the SQL in target/compiled. -#}

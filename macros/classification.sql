@@ -34,5 +34,5 @@
 {#- IMAGE_FEATURE.alg_system of the header classifier's rows: its name and version (dbt var
     classifier_version; raise it whenever a rule or threshold changes). -#}
 {% macro classifier_system() -%}
-    'omop-imaging header classifier {{ var("classifier_version", "1.0.0") }}'
+    'omop-imaging header classifier {{ setting("classifier_version") }}'
 {%- endmacro %}

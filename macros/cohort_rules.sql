@@ -1,5 +1,5 @@
 {#-
-    Seed 000's rule for T1-weighted volumetric MRI, as published with its code:
+    The MI-CDM paper's rule for T1-weighted volumetric MRI, as published with its code:
     (TR 1500-2500 ms and TE < 10 ms and TI 800-1000 ms) or (TR < 10 ms and TE < 10 ms and TI < 500 ms).
     Bounds are inclusive where the paper says "between", strict where it says "<".
 -#}

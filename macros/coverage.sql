@@ -1,5 +1,5 @@
 {#-
-    One row of the ETL coverage report (seed 002, Tables 3 and 4): how many rows of `model` have
+    One row of the ETL coverage report (the R-CDM paper, Tables 3 and 4): how many rows of `model` have
     `column` mapped. A concept_id column counts as mapped when it is neither NULL nor 0; a text
     column when it is neither NULL nor empty; any other column when it is not NULL.
 -#}

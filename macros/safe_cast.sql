@@ -6,6 +6,12 @@
     DT 'YYYYMMDDHHMMSS.FFFFFF&ZZXX' with trailing parts optional.
 -#}
 
+{#- The type of every number read from a header: 64 bits on both engines (dbt.type_float() is
+    DuckDB's 32-bit FLOAT, which turns 5.53 into 5.53000020980835, so exact look-ups miss). -#}
+{% macro type_double() -%}
+    double precision
+{%- endmacro %}
+
 {% macro dicom_number_pattern() -%}
     '^[[:space:]]*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?0*[0-9]{1,2})?[[:space:]]*$'
 {%- endmacro %}
@@ -25,7 +31,7 @@
 {% macro try_parse_dicom_number(expression) -%}
     case
         when {{ regex_matches(expression, dicom_number_pattern()) }}
-            then cast(trim({{ expression }}) as {{ dbt.type_float() }})
+            then cast(trim({{ expression }}) as {{ type_double() }})
     end
 {%- endmacro %}
 

@@ -223,7 +223,7 @@ def test_the_build_types_garbage_to_null_and_counts_it(corpus, duckdb_file):
     omop_imaging("harvest", str(folder), "--db", duckdb_file, "--no-progress")
     # The corpus is mostly garbage on purpose: the parse-share threshold would (rightly) fail the
     # build, which test_a_dirty_archive_fails_the_parse_threshold checks; here the typing is tested.
-    omop_imaging("build", "--db", duckdb_file, "--vars", "{min_numeric_parse_share: 0.5}")
+    omop_imaging("build", "--db", duckdb_file, "--set", "min_numeric_parse_share=0.5")
     with duckdb.connect(duckdb_file, read_only=True) as connection:
         typed = connection.execute(
             "select e.keyword, e.value_text, e.is_unparsable from cdm.stg_dicom__elements e "

@@ -26,7 +26,7 @@ def built_duckdb(tmp_path_factory, sample_folders, pydicom_test_files):
     write_linkage_cases(pydicom_test_files / "CT_small.dcm", folder / "linkage_cases")
     database = str(tmp_path_factory.mktemp("duckdb") / "build.duckdb")
     omop_imaging("harvest", *sample_folders, str(folder), "--db", database, "--no-progress")
-    omop_imaging("build", "--db", database, "--vars", "{clinical_source: demo}")
+    omop_imaging("build", "--db", database, "--set", "clinical_source=demo")
     omop_imaging("dbt", "--db", database, "compile", "--select", "t1_weighted_volumetric_mri")
     return database
 
@@ -249,8 +249,16 @@ def test_unmatched_patient_policy(policy, tmp_path, pydicom_test_files):
     write_linkage_cases(pydicom_test_files / "CT_small.dcm", folder)
     database = str(tmp_path / "policy.duckdb")
     omop_imaging("harvest", str(folder), "--db", database, "--no-progress")
-    vars_ = f"{{clinical_source: demo, unmatched_patient_policy: {policy}}}"
-    completed = omop_imaging("build", "--db", database, "--vars", vars_, check=False)
+    completed = omop_imaging(
+        "build",
+        "--db",
+        database,
+        "--set",
+        "clinical_source=demo",
+        "--set",
+        f"unmatched_patient_policy={policy}",
+        check=False,
+    )
     if policy == "fail":
         assert completed.returncode != 0
         assert "assert_no_unmatched_patients_under_fail_policy" in completed.stdout

@@ -171,6 +171,7 @@ def test_cli_summary_line(dicom_copy, duckdb_file):
     [
         "harvest",
         "build",
+        "settings",
         "dbt",
         "demo",
         "counts",

@@ -76,7 +76,7 @@ def test_dbt_build_on_postgres(postgres_database, sample_folders, pydicom_test_f
     write_t1_rule_cases(pydicom_test_files / "MR_small.dcm", tmp_path / "t1_cases")
     write_linkage_cases(pydicom_test_files / "CT_small.dcm", tmp_path / "linkage_cases")
     omop_imaging("harvest", *sample_folders, str(tmp_path), "--target", "postgres", "--no-progress")
-    omop_imaging("build", "--target", "postgres", "--vars", "{clinical_source: demo}")
+    omop_imaging("build", "--target", "postgres", "--set", "clinical_source=demo")
     omop_imaging("dbt", "--target", "postgres", "compile", "--select", "t1_weighted_volumetric_mri")
 
     typed = postgres_rows(

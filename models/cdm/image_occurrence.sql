@@ -1,6 +1,6 @@
 {#- MI-CDM IMAGE_OCCURRENCE: one row per DICOM series. -#}
 
-{%- set base_url = var('dicomweb_base_url') | trim('/') -%}
+{%- set base_url = setting('dicomweb_base_url') | trim('/') -%}
 
 with
 

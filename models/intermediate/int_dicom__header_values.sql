@@ -1,12 +1,12 @@
 {#- The header values that become MEASUREMENT / IMAGE_FEATURE rows, one row per series and value.
-    Sources, beyond seed 000's top-level VR filter:
+    Sources, beyond the MI-CDM paper's top-level VR filter:
     - every component of a multi-valued attribute (value_index);
     - enhanced multi-frame objects: an attribute from the shared functional groups, else from the
       first frame's functional groups, when the top level lacks it;
     - coded sequence items (Code Value + Coding Scheme Designator), one row per item. -#}
 
-{%- set kept_vrs = "('" ~ var('measurement_value_vrs') | join("', '") ~ "')" -%}
-{%- set extra_tags = "('" ~ var('measurement_extra_tags') | join("', '") ~ "')" -%}
+{%- set kept_vrs = "('" ~ setting('measurement_value_vrs') | join("', '") ~ "')" -%}
+{%- set extra_tags = "('" ~ setting('measurement_extra_tags') | join("', '") ~ "')" -%}
 {%- set private_group_digits = "('1', '3', '5', '7', '9', 'B', 'D', 'F')" -%}
 
 with
@@ -38,7 +38,7 @@ plain_values as (
         (vr in {{ kept_vrs }} or tag in {{ extra_tags }})
         and substr(tag, 4, 1) not in {{ private_group_digits }}
         and value_text is not null
-        and {{ dbt.length('value_text') }} <= {{ var('measurement_max_value_length') }}
+        and {{ dbt.length('value_text') }} <= {{ setting('measurement_max_value_length') }}
         and (
             sequence_path = ''
             or (
@@ -95,7 +95,7 @@ coded_values as (
         'SQ' as vr,
         cast({{ dbt.split_part(dbt.split_part('sequence_path', "'['", 2), "']'", 1) }} as integer) as value_index,
         code_value as value_text,
-        cast(null as {{ dbt.type_float() }}) as value_number,
+        cast(null as {{ type_double() }}) as value_number,
         coding_scheme_designator,
         code_meaning
     from coded_items

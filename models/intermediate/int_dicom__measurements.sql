@@ -1,5 +1,5 @@
 {#- One row per MEASUREMENT of a series plus what its IMAGE_FEATURE row needs, from two sources:
-    - every kept header value (seed 000's convention: measurement_concept_id is the DICOM attribute
+    - every kept header value (the MI-CDM paper's convention: measurement_concept_id is the DICOM attribute
       concept, the raw value is kept in measurement_source_value and value_source_value), type
       var ehr_type_concept_id (32817);
     - every result of the header classifier (int_series_classification_features): the 'OMOP
@@ -43,8 +43,8 @@ header_measurements as (
         header_values.value_number as value_as_number,
         coalesce(header_values.value_concept_id, 0) as value_as_concept_id,
         coalesce(header_values.unit_concept_id, 0) as unit_concept_id,
-        cast(null as {{ dbt.type_float() }}) as range_low,
-        cast(null as {{ dbt.type_float() }}) as range_high,
+        cast(null as {{ type_double() }}) as range_low,
+        cast(null as {{ type_double() }}) as range_high,
         cast(null as integer) as provider_id,
         image_occurrences.visit_occurrence_id,
         cast(null as {{ dbt.type_bigint() }}) as visit_detail_id,
@@ -79,11 +79,11 @@ algorithm_measurements as (
         cast(null as varchar(10)) as measurement_time,
         {{ var('algorithm_type_concept_id') }} as measurement_type_concept_id,
         0 as operator_concept_id,
-        cast(null as {{ dbt.type_float() }}) as value_as_number,
+        cast(null as {{ type_double() }}) as value_as_number,
         coalesce(classification_features.value_concept_id, 0) as value_as_concept_id,
         0 as unit_concept_id,
-        cast(null as {{ dbt.type_float() }}) as range_low,
-        cast(null as {{ dbt.type_float() }}) as range_high,
+        cast(null as {{ type_double() }}) as range_low,
+        cast(null as {{ type_double() }}) as range_high,
         cast(null as integer) as provider_id,
         image_occurrences.visit_occurrence_id,
         cast(null as {{ dbt.type_bigint() }}) as visit_detail_id,

@@ -88,14 +88,14 @@ final as (
         case
             when crosswalk_person_id is not null then 'crosswalk'
             when clinical_person_id is not null then 'clinical_person'
-            when '{{ var("unmatched_patient_policy") }}' = 'create' then 'created'
+            when '{{ setting("unmatched_patient_policy") }}' = 'create' then 'created'
             else 'unmatched'
         end as link_method,
         crosswalk_person_id is not null or clinical_person_id is not null as is_linked,
         case
             when crosswalk_person_id is not null then crosswalk_person_id
             when clinical_person_id is not null then clinical_person_id
-            when '{{ var("unmatched_patient_policy") }}' = 'create' then {{ stable_id('patient_key') }}
+            when '{{ setting("unmatched_patient_policy") }}' = 'create' then {{ stable_id('patient_key') }}
         end as person_id
     from linked
 

@@ -86,7 +86,7 @@ final as (
         features.series_instance_uid,
         features.feature_code,
         features.value_code,
-        cast(features.confidence as {{ dbt.type_float() }}) as confidence,
+        cast(features.confidence as {{ type_double() }}) as confidence,
         feature_concepts.concept_id as feature_concept_id,
         value_concepts.concept_id as value_concept_id,
         cast({{ classifier_system() }} as varchar(100)) as alg_system,

@@ -1,4 +1,4 @@
-{#- Built-in cohort of seed 002: axial, pre-contrast brain CT series acquired on the day of an
+{#- Built-in cohort of the R-CDM paper: axial, pre-contrast brain CT series acquired on the day of an
     emergency-room visit (var emergency_visit_concept_ids) during which a cerebral hemorrhage was
     recorded (var hemorrhage_condition_concept_ids; the condition belongs to the visit, or starts
     within its dates). Plane and contrast come from the header classifier; "brain CT" is Body Part
@@ -40,8 +40,8 @@ hemorrhage_er_visits as (
                 and coalesce(visits.visit_end_date, visits.visit_start_date)
             )
     where
-        visits.visit_concept_id in ({{ var('emergency_visit_concept_ids') | join(', ') }})
-        and conditions.condition_concept_id in ({{ var('hemorrhage_condition_concept_ids') | join(', ') }})
+        visits.visit_concept_id in ({{ setting('emergency_visit_concept_ids') | join(', ') }})
+        and conditions.condition_concept_id in ({{ setting('hemorrhage_condition_concept_ids') | join(', ') }})
 
 ),
 

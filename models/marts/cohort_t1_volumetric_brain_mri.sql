@@ -1,4 +1,4 @@
-{#- Built-in cohort of seed 000: T1-weighted volumetric MRI series by the published TR / TE / TI
+{#- Built-in cohort of the MI-CDM paper: T1-weighted volumetric MRI series by the published TR / TE / TI
     rule (macro t1_volumetric_rule), over the series catalog. -#}
 
 with

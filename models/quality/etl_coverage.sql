@@ -1,5 +1,5 @@
 {#- The ETL coverage report: for each output table and column, mapped / unmapped rows and the
-    percentage, for the R-CDM and the MI-CDM tables alike (seed 002 published the R-CDM part as its
+    percentage, for the R-CDM and the MI-CDM tables alike (the R-CDM paper published the R-CDM part as its
     Tables 3 and 4). `omop-imaging report` prints it. -#}
 
 {%- set checked = [

@@ -1,4 +1,4 @@
-{#- R-CDM RADIOLOGY_IMAGE (seed 002, Table 2): one row per image (SOP instance; a SOP Instance UID
+{#- R-CDM RADIOLOGY_IMAGE (the R-CDM paper, Table 2): one row per image (SOP instance; a SOP Instance UID
     found in two files is one image, the file with the smallest path). As in the paper,
     laterality_concept_id carries the image plane; series_type_* carry the contrast status. Both are
     the header classifier's results ('OMOP Imaging' concepts). -#}

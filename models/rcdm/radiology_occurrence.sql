@@ -1,4 +1,4 @@
-{#- R-CDM RADIOLOGY_OCCURRENCE (seed 002, Table 1): one row per imaging study. Its ID is the
+{#- R-CDM RADIOLOGY_OCCURRENCE (the R-CDM paper, Table 1): one row per imaging study. Its ID is the
     study's PROCEDURE_OCCURRENCE ID, so the two tables join directly. -#}
 
 with

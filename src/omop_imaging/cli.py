@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import __version__
 from .cohort import BUILT_IN as BUILT_IN_COHORTS
+from .cohort import FORMATS as COHORT_FORMATS
 from .cohort import SEQUENCE_FAMILIES
 from .database import DatabaseNotReady, StoreBusy
+from .dbt_runner import INTERRUPTED
 from .report import FORMATS as REPORT_FORMATS
 from .report import SECTIONS as REPORT_SECTIONS
 from .settings import DEFAULT_DUCKDB, TARGETS, duckdb_path, sample_dicom_folders
+
+BROKEN_PIPE = 141  # the shell's exit code for a writer whose reader closed the pipe
 
 DESCRIPTION = """\
 omop-imaging: DICOM image metadata into the OMOP Common Data Model (CDM v5.4) with the
@@ -22,18 +27,22 @@ Typical run:
   omop-imaging harvest /archive/dicom      # read headers into the staging tables
   omop-imaging build                       # dbt seed + dbt build: staging -> OMOP tables + tests
 
+The settings a database is built with (clinical linkage, policies, thresholds) are kept in it:
+`omop-imaging settings` shows and changes them; build and plain `dbt build` both use them.
+
 Targets: a DuckDB file (default: data/omop_imaging.duckdb, or --db PATH, or
 OMOP_IMAGING_DUCKDB), or PostgreSQL with --target postgres, connected through the standard
 libpq variables PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE.
 """
 
 
-def _add_target_options(parser: argparse.ArgumentParser) -> None:
+def _add_target_options(parser: argparse.ArgumentParser, writes: bool = False) -> None:
+    role = "database to write to" if writes else "database to read"
     parser.add_argument(
         "--target",
         choices=TARGETS,
         default="duckdb",
-        help="database to write to: an embedded DuckDB file (default) or PostgreSQL via PG* variables",
+        help=f"{role}: an embedded DuckDB file (default) or PostgreSQL via PG* variables",
     )
     parser.add_argument(
         "--db",
@@ -62,23 +71,28 @@ def build_parser() -> argparse.ArgumentParser:
             "SOP Instance UID) and every instance keeps its instance-level attributes. Files "
             "already harvested and unchanged (same size and modification time) are not read "
             "again; a changed file replaces its rows. Files that cannot be harvested never stop "
-            "the run; they are counted by category (--verbose lists each with its reason). The "
-            "exit code is 0 when the run completed."
+            "the run; they are counted by category (--verbose lists each with its reason). Exit "
+            "code 0 when the run harvested a file or found everything unchanged, 1 when no file "
+            "was a DICOM file, 2 for a PATH that does not exist. Ctrl-C stops it after the batch "
+            "being written: run the same command again to resume."
         ),
     )
     harvest.add_argument("paths", nargs="+", metavar="PATH", help="DICOM files or folders to walk")
-    _add_target_options(harvest)
+    _add_target_options(harvest, writes=True)
     harvest.add_argument(
         "--full-headers",
         action="store_true",
         help="keep every element of every instance (staging grows with elements x instances)",
     )
     harvest.add_argument(
-        "--workers", type=int, metavar="N", help="worker processes (default: one per core)"
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes (default: one per core)",
     )
     harvest.add_argument(
         "--batch-files",
-        type=int,
+        type=_positive_int,
         default=1000,
         metavar="N",
         help="files per load transaction (default 1000)",
@@ -120,13 +134,41 @@ def build_parser() -> argparse.ArgumentParser:
     build = commands.add_parser(
         "build",
         help="run dbt seed and dbt build: staging models, OMOP / MI-CDM / R-CDM tables and tests",
-        description="Run `dbt seed` then `dbt build` with the project's own profiles/ on the target.",
+        description=(
+            "Run `dbt seed` then `dbt build` with the project's profiles.yml on the target, after "
+            "printing the settings the build uses: the database's own (see `omop-imaging "
+            "settings`), else the defaults in dbt_project.yml. Plain `dbt build` at the "
+            "repository root builds the same way. Needs a harvest first."
+        ),
     )
-    _add_target_options(build)
+    _add_target_options(build, writes=True)
     build.add_argument(
-        "--vars",
-        metavar="YAML",
-        help='dbt vars, e.g. "{clinical_source: demo, unmatched_patient_policy: skip}" (see dbt_project.yml)',
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="store a setting for this database first, e.g. --set clinical_source=demo (repeatable)",
+    )
+
+    settings = commands.add_parser(
+        "settings",
+        help="show or change the settings a database is built with (linkage, policies, thresholds)",
+        description=(
+            "Print the settings of a database: clinical linkage (clinical_source), the policy for "
+            "unmatched patients, the MEASUREMENT keep rule, the data-quality threshold, the "
+            "classifier's thresholds and the built-in cohorts' concepts, each with its value and "
+            "whether it was set for this database or is the default of dbt_project.yml. --set "
+            "stores a value in the database (table dicom_raw.project_setting), where every later "
+            "`omop-imaging build` and plain `dbt build` read it; --reset goes back to the default. "
+            "Run `omop-imaging build` afterwards to apply a change (docs/settings.md)."
+        ),
+    )
+    _add_target_options(settings, writes=True)
+    settings.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="store a setting"
+    )
+    settings.add_argument(
+        "--reset", action="append", default=[], metavar="NAME", help="back to the default"
     )
     build.add_argument(
         "--quiet",
@@ -137,20 +179,35 @@ def build_parser() -> argparse.ArgumentParser:
     dbt = commands.add_parser(
         "dbt",
         help="run any dbt command with the project's profiles, e.g. `omop-imaging dbt docs serve`",
-        description="Pass the remaining arguments to dbt, with --project-dir and --profiles-dir set.",
+        description=(
+            "Pass the remaining arguments to dbt, with --project-dir, --profiles-dir and --target "
+            "set (plain `dbt` at the repository root works too). Without arguments: dbt's help. "
+            "Stopping it (Ctrl-C, kill) stops dbt as well, `dbt docs serve` included."
+        ),
     )
-    _add_target_options(dbt)
+    _add_target_options(dbt, writes=True)
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, metavar="ARGS", help="dbt arguments")
 
     demo = commands.add_parser(
         "demo",
         help="harvest the real sample DICOM files of pydicom and pydicom-data, build, print counts",
+        description=(
+            "Harvest the real DICOM files shipped with pydicom and pydicom-data into a DuckDB "
+            "file, store the setting clinical_source=demo (images linked to the synthetic "
+            "clinical records in seeds/demo_clinical), build, and print the row counts. Later "
+            "`omop-imaging build` and plain `dbt build` runs keep that setting."
+        ),
     )
     demo.add_argument("--db", metavar="PATH", help=f"DuckDB file (default: {DEFAULT_DUCKDB})")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     counts = commands.add_parser(
-        "counts", help="print the row count of every staging and output table"
+        "counts",
+        help="print the row count of every staging and output table",
+        description=(
+            "Print the number of rows of the staging tables (dicom_raw) and of every table the "
+            "build wrote, to see at a glance what a harvest and a build produced."
+        ),
     )
     _add_target_options(counts)
 
@@ -184,19 +241,21 @@ def build_parser() -> argparse.ArgumentParser:
         "cohort",
         help="list the image series of a clinical cohort (OHDSI cohort table or a built-in definition)",
         description=(
-            "Select the image series of a cohort and write them (person, study / series UIDs, "
-            "folder, DICOMweb URI, classification, MR timing) as CSV or Parquet, then print the "
-            "counts of persons, studies, series and images. The cohort is either an OHDSI cohort "
+            "Select the image series of a cohort and print them, or write them (person, study / "
+            "series UIDs, folder, DICOMweb URI, classification, MR timing) as CSV or Parquet with "
+            "--out, then print the counts of persons, studies, series and images. The cohort is either an OHDSI cohort "
             "table in CSV (cohort_definition_id, subject_id, cohort_start_date, cohort_end_date, as "
             "ATLAS writes it; subject_id is the OMOP person_id) whose series are taken within each "
             "subject's cohort period unless --days-from-start says otherwise, or a built-in "
-            "definition: t1-volumetric-brain-mri (seed 000: TR/TE/TI rule) or "
-            "er-ct-brain-precontrast (seed 002: axial pre-contrast brain CT on the day of an "
-            "emergency-room visit for a cerebral hemorrhage). Image criteria narrow either down."
+            "definition: t1-volumetric-brain-mri (the MI-CDM paper's TR/TE/TI rule) or "
+            "er-ct-brain-precontrast (the R-CDM paper's axial pre-contrast brain CT on the day of "
+            "an emergency-room visit for a cerebral hemorrhage). Image criteria narrow either "
+            "down; with neither, they select among all series. Without --out the series are printed as a "
+            "table."
         ),
     )
     _add_target_options(cohort)
-    source = cohort.add_mutually_exclusive_group(required=True)
+    source = cohort.add_mutually_exclusive_group()  # neither: every series
     source.add_argument(
         "--definition", choices=sorted(BUILT_IN_COHORTS), help="a built-in cohort definition"
     )
@@ -240,7 +299,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="image date minus cohort start date, in days (default: within the cohort period)",
     )
     cohort.add_argument(
-        "--out", metavar="FILE", help="write the series to FILE.csv or FILE.parquet"
+        "--out", metavar="FILE", help="write the series to FILE (.csv or .parquet, or --format)"
+    )
+    cohort.add_argument(
+        "--format",
+        choices=COHORT_FORMATS,
+        help="format of --out (default: from its suffix, .csv or .parquet)",
     )
     cohort.add_argument("--json", action="store_true", help="print the counts as JSON")
 
@@ -316,11 +380,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if args.command == "dbt":  # dbt's own options, e.g. `omop-imaging dbt --version`
+        args.dbt_args = [*unknown, *args.dbt_args]
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     handler = {
         "harvest": _harvest,
         "build": _build,
+        "settings": _settings,
         "dbt": _dbt,
         "demo": _demo,
         "counts": _counts,
@@ -331,16 +411,36 @@ def main(argv: list[str] | None = None) -> int:
         "pseudonymize": _pseudonymize,
     }[args.command]
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
     except (DatabaseNotReady, StoreBusy) as error:
         print(f"omop-imaging {args.command}: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(
+            f"omop-imaging {args.command}: interrupted; run the command again to finish",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`omop-imaging report | head`): stop quietly, like other tools.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
 
 
 def _harvest(args) -> int:
-    from .harvest import HarvestOptions, harvest
+    from .harvest import HarvestInterrupted, HarvestOptions, harvest
     from .store import open_store
 
+    missing = [path for path in args.paths if not os.path.lexists(path)]
+    if missing:
+        print(
+            f"omop-imaging harvest: no such file or folder: {', '.join(missing)}; "
+            "check the PATH (nothing was harvested)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         deidentifier = _deidentifier(args)
     except ValueError as error:
@@ -356,6 +456,13 @@ def _harvest(args) -> int:
     store = open_store(args.target, duckdb_path(args.db))
     try:
         summary = harvest(args.paths, store, options)
+    except HarvestInterrupted as interrupted:
+        print(
+            f"omop-imaging harvest: interrupted; {interrupted.committed} files committed. "
+            "Run the same command again to resume (stored files are not read again)",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
     finally:
         store.close()
     if args.json:
@@ -364,6 +471,14 @@ def _harvest(args) -> int:
         print(summary.line(), flush=True)
         for line in summary.rejected_lines(args.verbose):
             print(line, file=sys.stderr)
+    everything_unchanged = 0 < summary.files_seen == summary.unchanged
+    if summary.harvested == 0 and not everything_unchanged:
+        print(
+            f"omop-imaging harvest: nothing harvested: no DICOM file among the "
+            f"{summary.files_seen} files under {', '.join(args.paths)}; check the PATH",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -407,15 +522,66 @@ def _pseudonymize(args) -> int:
 
 
 def _build(args) -> int:
+    from .database import require_harvest
     from .dbt_runner import run_dbt
 
-    extra = ["--vars", args.vars] if args.vars else []
-    code = run_dbt(["seed", *extra], args.target, args.db, args.quiet)
+    database = duckdb_path(args.db)
+    require_harvest(args.target, database)
+    if args.set and _change_settings(args, args.set, []) != 0:
+        return 2
+    _print_settings(args.target, database)
+    code = run_dbt(["seed"], args.target, args.db, args.quiet)
     if code == 0:
         code = run_dbt(
-            ["build", "--exclude", "resource_type:seed", *extra], args.target, args.db, args.quiet
+            ["build", "--exclude", "resource_type:seed"], args.target, args.db, args.quiet
+        )
+    if code == INTERRUPTED:
+        print(
+            "omop-imaging build: interrupted; the tables built so far stay. "
+            "Run omop-imaging build again to finish",
+            file=sys.stderr,
         )
     return code
+
+
+def _settings(args) -> int:
+    if (args.set or args.reset) and _change_settings(args, args.set, args.reset) != 0:
+        return 2
+    _print_settings(args.target, duckdb_path(args.db))
+    return 0
+
+
+def _change_settings(args, assignments: list[str], resets: list[str]) -> int:
+    """Store --set values and drop --reset names in the database; 2 for a bad name or value."""
+    from .project_settings import defaults, parse_assignment
+    from .store import open_store
+
+    known = defaults()
+    try:
+        values = dict(parse_assignment(text, known) for text in assignments)
+        unknown = [name for name in resets if name not in known]
+        if unknown:
+            raise ValueError(
+                f"unknown setting {unknown[0]!r}; the settings are: {', '.join(known)}"
+            )
+    except ValueError as error:
+        print(f"omop-imaging {args.command}: {error}", file=sys.stderr)
+        return 2
+    store = open_store(args.target, duckdb_path(args.db))
+    try:
+        store.reset_settings(resets)
+        store.save_settings(values)
+    finally:
+        store.close()
+    return 0
+
+
+def _print_settings(target: str, database: str) -> None:
+    from .database import connect
+    from .project_settings import describe, effective
+
+    with connect(target, database) as connection:
+        print(describe(effective(connection, target)), flush=True)
 
 
 def _dbt(args) -> int:
@@ -437,8 +603,8 @@ def _demo(args) -> int:
                 "build",
                 "--target",
                 "duckdb",
-                "--vars",
-                "{clinical_source: demo}",
+                "--set",
+                "clinical_source=demo",
                 "--quiet",
                 *(["--db", args.db] if args.db else []),
             ]
@@ -474,10 +640,21 @@ def _report(args) -> int:
 def _cohort(args) -> int:
     from pathlib import Path
 
-    from .cohort import Criteria, parse_range, read_cohort_table, select_series, write_result
+    from .cohort import (
+        Criteria,
+        format_table,
+        output_format,
+        parse_range,
+        read_cohort_table,
+        select_series,
+        write_result,
+    )
     from .database import connect
 
     try:
+        if args.format and not args.out:
+            raise ValueError("--format chooses the format of --out FILE; name the file too")
+        out_format = output_format(Path(args.out), args.format) if args.out else None
         days = parse_range(args.days_from_start) if args.days_from_start else None
         criteria = Criteria(
             modalities=args.modality,
@@ -501,7 +678,9 @@ def _cohort(args) -> int:
     with connect(args.target, duckdb_path(args.db)) as connection:
         result = select_series(connection, args.target, criteria, args.definition, cohort_rows)
     if args.out:
-        write_result(result, Path(args.out))
+        write_result(result, Path(args.out), out_format)
+    elif not args.json:
+        print(format_table(result))
     counts = result.counts()
     if args.json:
         print(json.dumps(counts))

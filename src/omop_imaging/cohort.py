@@ -52,6 +52,22 @@ OUTPUT_COLUMNS = [
     "wadors_uri",
     "days_from_cohort_start",
 ]
+# Columns of the printed table (the file has them all): label, column.
+TABLE_COLUMNS = [
+    ("person", "person_id"),
+    ("date", "image_occurrence_date"),
+    ("modality", "modality"),
+    ("body part", "body_part_examined"),
+    ("plane", "image_plane"),
+    ("contrast", "contrast_status"),
+    ("family", "sequence_family"),
+    ("TR ms", "repetition_time_ms"),
+    ("TE ms", "echo_time_ms"),
+    ("TI ms", "inversion_time_ms"),
+    ("images", "instance_count"),
+    ("series UID", "image_series_uid"),
+]
+FORMATS = ["csv", "parquet"]
 COHORT_COLUMNS = ["cohort_definition_id", "subject_id", "cohort_start_date", "cohort_end_date"]
 
 
@@ -213,8 +229,48 @@ def _load_cohort(connection, target: str, rows: list[tuple]) -> None:
     cursor.copy_expert("copy omop_imaging_cohort from stdin with (format csv)", buffer)
 
 
-def write_result(result: CohortResult, path: Path) -> None:
-    """CSV or Parquet, by the file's suffix."""
+def output_format(path: Path, chosen: str | None) -> str:
+    """The format to write `path` in: --format, else its suffix (.csv, .parquet). ValueError for
+    an unknown suffix or a folder that does not exist, before any query runs."""
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"cannot write {path}: the folder {path.parent} does not exist; create it or choose "
+            "another --out"
+        )
+    if chosen:
+        return chosen
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise ValueError(
+            f"--out {path}: unknown suffix {path.suffix or '(none)'!r}; name a .csv or .parquet "
+            "file, or choose with --format csv|parquet"
+        )
+    return suffix
+
+
+def format_table(result: CohortResult) -> str:
+    """The series as a text table, one line each (what `cohort` prints without --out)."""
+    index = {name: position for position, name in enumerate(result.columns)}
+    cells = [[label for label, _ in TABLE_COLUMNS]] + [
+        [_cell(row[index[column]]) for _, column in TABLE_COLUMNS] for row in result.rows
+    ]
+    widths = [max(len(line[position]) for line in cells) for position in range(len(TABLE_COLUMNS))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in cells
+    )
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def write_result(result: CohortResult, path: Path, file_format: str) -> None:
+    """CSV or Parquet (file_format from output_format)."""
     import pyarrow as pa
 
     columns = {
@@ -226,7 +282,7 @@ def write_result(result: CohortResult, path: Path) -> None:
             for name, values in columns.items()
         }
     )
-    if path.suffix.lower() == ".parquet":
+    if file_format == "parquet":
         import pyarrow.parquet as pq
 
         pq.write_table(table, path)

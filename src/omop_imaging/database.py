@@ -18,6 +18,56 @@ class StoreBusy(Exception):
     """Another process holds the database (DuckDB takes one writer process at a time)."""
 
 
+NOTHING_HARVESTED = "nothing harvested yet: run omop-imaging harvest PATH first"
+
+
+def open_duckdb(path: str, read_only: bool):
+    """A DuckDB connection; a file another process holds becomes StoreBusy and a file that is not
+    DuckDB's becomes DatabaseNotReady, each naming the next step."""
+    import duckdb
+
+    try:
+        return duckdb.connect(path, read_only=read_only)
+    except duckdb.IOException as error:
+        if "lock" in str(error):
+            raise StoreBusy(
+                f"{path} is in use by another process (a harvest or build writing it; DuckDB "
+                "allows one writer at a time): wait for it to finish and run the command again"
+            ) from error
+        if "not a valid DuckDB database" in str(error):
+            raise DatabaseNotReady(
+                f"{path} is not a DuckDB database: point --db at the file omop-imaging harvest "
+                "wrote (default data/omop_imaging.duckdb)"
+            ) from error
+        raise
+
+
+def require_harvest(target: str, duckdb_path: str) -> None:
+    """DatabaseNotReady (NOTHING_HARVESTED) unless a harvest stored files; creates nothing."""
+    from .staging_schema import FILE_TABLE
+
+    if target == "duckdb" and not os.path.exists(duckdb_path):
+        raise DatabaseNotReady(NOTHING_HARVESTED)
+    with connect(target, duckdb_path) as connection:
+        if not table_exists(connection, target, FILE_TABLE) or not query(
+            connection, f"select 1 from {FILE_TABLE} limit 1"
+        ):
+            raise DatabaseNotReady(NOTHING_HARVESTED)
+
+
+def table_exists(connection, target: str, qualified_name: str) -> bool:
+    schema, table = qualified_name.split(".")
+    mark = "?" if target == "duckdb" else "%s"
+    return bool(
+        query(
+            connection,
+            "select 1 from information_schema.tables "
+            f"where table_schema = {mark} and table_name = {mark}",
+            [schema, table],
+        )
+    )
+
+
 @contextmanager
 def connect(target: str, duckdb_path: str):
     """A DB-API connection: DuckDB read-only, or PostgreSQL through the PG* variables.
@@ -31,7 +81,7 @@ def connect(target: str, duckdb_path: str):
             raise DatabaseNotReady(
                 f"no database at {duckdb_path}: run `omop-imaging harvest` and `omop-imaging build` first"
             )
-        connection = duckdb.connect(duckdb_path, read_only=True)
+        connection = open_duckdb(duckdb_path, read_only=True)
         missing_table = duckdb.CatalogException
     else:
         import psycopg2

@@ -1,9 +1,10 @@
-"""Run dbt on the project with its own profiles/, for either target."""
+"""Run dbt on the project with its profiles.yml, for either target."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from .settings import duckdb_path, project_dir
 
-# dbt's entry point, run as the `dbt` script runs it. Not `python -m dbt.cli.main`: dbt.cli imports
+# dbt's entry point when its script is not installed, run as that script runs it. Not `python -m dbt.cli.main`: dbt.cli imports
 # dbt.cli.main itself, so runpy would run that module a second time and warn about it.
 DBT_ENTRY = "import sys; from dbt.cli.main import cli; sys.argv[0] = 'dbt'; sys.exit(cli())"
 # Node types as run_results.json's unique_ids begin, with the words the quiet summary uses.
@@ -25,6 +26,11 @@ NODE_WORDS = {
 }
 PASSED = {"success", "pass"}
 FAILED = {"error", "fail", "runtime error"}
+# Signals passed on to dbt: stopping `omop-imaging dbt docs serve` must stop its server too.
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# dbt arguments that describe dbt itself and take no project, profile or target.
+ABOUT_DBT = {"--version", "-v", "--help", "-h"}
+INTERRUPTED = 130  # the shell's exit code for a command stopped by Ctrl-C
 
 
 def dbt_environment(target: str, database: str | None) -> dict[str, str]:
@@ -38,33 +44,64 @@ def dbt_environment(target: str, database: str | None) -> dict[str, str]:
     return env
 
 
-def run_dbt(
-    arguments: list[str], target: str, database: str | None = None, quiet: bool = False
-) -> int:
-    """Run one dbt command (e.g. ['build']) in a subprocess; returns dbt's exit code.
-
-    quiet: dbt prints only errors, then one summary line of its run results follows."""
-    project = project_dir()
-    command = [
-        sys.executable,
-        "-c",
-        DBT_ENTRY,
+def dbt_command(arguments: list[str], target: str) -> list[str]:
+    """The dbt command line: the project's directory, profiles and target added to a command."""
+    # dbt's own entry point (next to this Python) when installed, so its help says "dbt"
+    installed = Path(sys.executable).parent / "dbt"
+    dbt = [str(installed)] if installed.is_file() else [sys.executable, "-c", DBT_ENTRY]
+    if not arguments or arguments[0] in ABOUT_DBT:
+        return [*dbt, *(arguments or ["--help"])]
+    project = str(project_dir())
+    return [
+        *dbt,
         *arguments,
         "--project-dir",
-        str(project),
+        project,
         "--profiles-dir",
-        str(project / "profiles"),
+        project,
         "--target",
         target,
     ]
+
+
+def run_dbt(
+    arguments: list[str], target: str, database: str | None = None, quiet: bool = False
+) -> int:
+    """Run one dbt command (e.g. ['build']) in a subprocess; returns dbt's exit code, or
+    INTERRUPTED when a signal stopped it. Signals this process receives go to dbt as well.
+
+    quiet: dbt prints only errors, then one summary line of its run results follows."""
+    command = dbt_command(arguments, target)
     name = arguments[0] if arguments else ""
     if quiet:
         command.append("--quiet")
         print(f"dbt {name}: running (full log: {_log_file()})", flush=True)
     started = time.time()
-    code = subprocess.call(command, env=dbt_environment(target, database), cwd=project)
+    child = subprocess.Popen(
+        command,
+        env=dbt_environment(target, database),
+        cwd=project_dir(),
+        process_group=0,  # own group: a Ctrl-C reaches dbt once, through forward()
+    )
+    received: list[int] = []
+
+    def forward(signum, _frame):
+        received.append(signum)
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    previous = {signum: signal.signal(signum, forward) for signum in FORWARDED_SIGNALS}
+    try:
+        code = child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        return INTERRUPTED
     if quiet:
-        print(run_summary(name, _target_path(project) / "run_results.json", started), flush=True)
+        print(
+            run_summary(name, _target_path(project_dir()) / "run_results.json", started), flush=True
+        )
     return code
 
 

@@ -49,6 +49,14 @@ class HarvestOptions:
     deidentifier: Deidentifier | None = None  # --deidentify: PS3.15 Basic Profile in the workers
 
 
+class HarvestInterrupted(Exception):
+    """Ctrl-C stopped a harvest; the batches committed before it stay (a re-run resumes)."""
+
+    def __init__(self, committed: int):
+        super().__init__(f"interrupted after {committed} files were committed")
+        self.committed = committed
+
+
 @dataclass
 class HarvestSummary:
     files_seen: int = 0
@@ -56,6 +64,7 @@ class HarvestSummary:
     rejected: int = 0
     unchanged: int = 0  # of the harvested + rejected: already in staging, unchanged, not read again
     elements: int = 0  # element rows loaded, less those of representatives replaced since
+    committed: int = 0  # files whose batch is committed (what a Ctrl-C keeps)
     seconds: float = 0.0
     rejected_files: list[tuple[str, str, str]] = field(
         default_factory=list
@@ -126,6 +135,9 @@ def harvest(
         else:
             _run_in_pool(tasks, workers, writer, progress, options)
         writer.finish()
+    except KeyboardInterrupt:
+        writer.close()  # lets the batch being written commit
+        raise HarvestInterrupted(summary.committed) from None
     finally:
         writer.close()
         progress.close()
@@ -310,6 +322,7 @@ class _BatchWriter:
             batch = self._plan(results)
             demoted_rows = self.store.write_batch(batch)
         self.summary.elements += batch.elements.num_rows - demoted_rows
+        self.summary.committed += len(results)
 
     def _plan(self, results: list[tuple[FileRecord, ElementRows]]) -> Batch:
         batch_ids = [record.file_id for record, _ in results]

@@ -3,6 +3,8 @@
 RAW_SCHEMA = "dicom_raw"
 FILE_TABLE = f"{RAW_SCHEMA}.harvested_file"
 ELEMENT_TABLE = f"{RAW_SCHEMA}.header_element"
+# The database's settings (project_settings.py; dbt reads them with the macro setting()).
+SETTING_TABLE = f"{RAW_SCHEMA}.project_setting"
 
 # (column, SQL type) in table order; the harvester builds its Arrow batches in the same order.
 FILE_COLUMNS: list[tuple[str, str]] = [
@@ -55,4 +57,8 @@ def create_statements() -> list[str]:
         f"create schema if not exists {RAW_SCHEMA}",
         table(FILE_TABLE, file_columns),
         table(ELEMENT_TABLE, ELEMENT_COLUMNS),
+        table(
+            SETTING_TABLE,
+            [("name", "varchar(64) not null primary key"), ("value", "text not null")],
+        ),
     ]

@@ -7,18 +7,21 @@ load differs (DuckDB reads the Arrow batch directly, PostgreSQL takes it through
 from __future__ import annotations
 
 import io
+import json
 import os
 from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from .database import StoreBusy
+from .database import open_duckdb
+from .settings import DEFAULT_DUCKDB
 from .staging_schema import (
     ELEMENT_COLUMN_NAMES,
     ELEMENT_TABLE,
     FILE_COLUMN_NAMES,
     FILE_TABLE,
+    SETTING_TABLE,
     create_statements,
 )
 
@@ -169,6 +172,25 @@ class StagingStore:
             raise
         return demoted_rows
 
+    def save_settings(self, values: dict[str, object]) -> None:
+        """Store settings for this database (project_settings.py), replacing earlier values."""
+        cursor = self.connection.cursor()
+        for name, value in values.items():
+            cursor.execute(f"delete from {SETTING_TABLE} where name = {self.placeholder}", [name])
+            cursor.execute(
+                f"insert into {SETTING_TABLE} (name, value) values ({self._placeholders([1, 2])})",
+                [name, json.dumps(value)],
+            )
+        self.connection.commit()
+
+    def reset_settings(self, names: list[str]) -> None:
+        """Back to the defaults of dbt_project.yml."""
+        if names:
+            self.connection.cursor().execute(
+                f"delete from {SETTING_TABLE} where name in ({self._placeholders(names)})", names
+            )
+            self.connection.commit()
+
     def _changed_rows(self, cursor) -> int:
         """Rows the last delete or update statement touched."""
         return cursor.rowcount
@@ -191,9 +213,7 @@ class StagingStore:
 
 class DuckDBStore(StagingStore):
     def __init__(self, database_path: str):
-        import duckdb
-
-        connection = duckdb.connect(database_path)
+        connection = open_duckdb(database_path, read_only=False)
         connection.execute("begin")  # DuckDB's Python API autocommits; keep explicit transactions
         super().__init__(_DuckDBConnection(connection))
 
@@ -275,19 +295,9 @@ def open_store(target: str, duckdb_path: str | None = None) -> StagingStore:
     if target == "postgres":
         store: StagingStore = PostgresStore()
     elif target == "duckdb":
-        import duckdb
-
-        path = duckdb_path or "data/omop_imaging.duckdb"
+        path = duckdb_path or DEFAULT_DUCKDB
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        try:
-            store = DuckDBStore(path)
-        except duckdb.IOException as error:
-            if "lock" not in str(error):
-                raise
-            raise StoreBusy(
-                f"{path} is in use by another process (DuckDB allows one writer at a time): "
-                "wait for it to finish, or harvest into PostgreSQL to run harvests side by side"
-            ) from error
+        store = DuckDBStore(path)
     else:
         raise ValueError(f"unknown target {target!r}: use 'duckdb' or 'postgres'")
     store.ensure_schema()

@@ -1,15 +1,18 @@
 {#- The clinical VISIT_OCCURRENCE rows images are linked to: the user's clinical schema
-    (var clinical_source 'schema'), the demo seed ('demo', the default) or none ('none'). -#}
+    (setting clinical_source 'schema'), the demo seed ('demo') or none ('none', the default).
+    The setting is read when the model runs: both possible inputs are declared here. -#}
+-- depends_on: {{ source('clinical', 'visit_occurrence') }}
+-- depends_on: {{ ref('demo_visit_occurrence') }}
 
 with
 
 source as (
 
-    {% if var('clinical_source') == 'schema' -%}
+    {% if setting('clinical_source') == 'schema' -%}
         select * from {{ source('clinical', 'visit_occurrence') }}
     {%- else -%}
         select * from {{ ref('demo_visit_occurrence') }}
-        {% if var('clinical_source') == 'none' %}where 1 = 0{% endif %}
+        {% if setting('clinical_source') == 'none' %}where 1 = 0{% endif %}
     {%- endif %}
 
 ),

@@ -3,8 +3,15 @@
     `where_sql`) whose column is mapped must reach `min_share` (0 to 1). Mapped means not NULL,
     and for concept_id columns (zero_is_unmapped, the default) also not 0. Returns one row with
     the counts and the share when the threshold is missed, so the failure says by how much.
+    `min_share_setting` names a setting to take the threshold from instead (read when the test
+    runs; test arguments themselves are fixed when dbt parses the project).
 -#}
-{% test coverage_at_least(model, column_name, min_share, where_sql=none, zero_is_unmapped=true) %}
+{% test coverage_at_least(
+    model, column_name, min_share=none, min_share_setting=none, where_sql=none, zero_is_unmapped=true
+) %}
+{%- if min_share_setting -%}
+    {%- set min_share = setting(min_share_setting) -%}
+{%- endif %}
 
 with
 

@@ -1,6 +1,6 @@
 {#- With unmatched_patient_policy 'fail', any DICOM patient that neither the crosswalk nor the
     clinical PERSON table matches fails the build (docs/linkage.md). Returns those patients. -#}
-{{ config(enabled=var('unmatched_patient_policy') == 'fail') }}
+{#- Always enabled, empty under the other policies: the setting is read when the test runs. -#}
 
 with
 
@@ -16,7 +16,9 @@ final as (
         patient_key,
         study_count
     from patients
-    where link_method = 'unmatched'
+    where
+        link_method = 'unmatched'
+        and '{{ setting("unmatched_patient_policy") }}' = 'fail'
 
 )
 

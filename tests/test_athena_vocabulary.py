@@ -137,13 +137,12 @@ def athena_build(tmp_path_factory, sample_folders):
     mapped_parts = body_parts & set(_annex_l_snomed_codes())
     assert mapped_parts, "the sample files name no Annex L body part"
     ids = make_athena_fixture(database, mapped_parts)
-    omop_imaging(
-        "build",
-        "--db",
-        database,
-        "--vars",
-        "{clinical_source: demo, vocabulary_source: athena, athena_vocabulary_schema: vocab}",
-    )
+    # clinical_source is a setting of the database; the vocabulary source is project configuration
+    # (a dbt var, docs/settings.md), given here on the dbt command line.
+    omop_imaging("settings", "--db", database, "--set", "clinical_source=demo")
+    athena = "{vocabulary_source: athena, athena_vocabulary_schema: vocab}"
+    for step in (["seed"], ["build", "--exclude", "resource_type:seed"]):
+        omop_imaging("dbt", "--db", database, *step, "--vars", athena)
     return database, mapped_parts, ids
 
 

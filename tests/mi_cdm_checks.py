@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import compiled_analysis
+from conftest import REPO, compiled_analysis
 from dicom_files import T1_RULE_CASES
 
 Query = Callable[[str], list[tuple]]
+
+
+def check_cdm_schema_holds_only_cdm_tables(query: Query) -> None:
+    """Schemas by role: the cdm schema lists exactly the CDM / MI-CDM / R-CDM and vocabulary models."""
+    expected = {
+        path.stem
+        for folder in ("cdm", "rcdm", "vocabulary")
+        for path in (REPO / "models" / folder).glob("*.sql")
+    }
+    listed = query("select table_name from information_schema.tables where table_schema = 'cdm'")
+    assert {name for (name,) in listed} == expected
 
 
 def check_every_series_and_study_is_in_mi_cdm(query: Query) -> None:
@@ -154,7 +165,8 @@ def check_protocol_mapping(query: Query) -> None:
         "select count(*) from cdm.radiology_occurrence where protocol_concept_id = 0"
     )
     assert (
-        query("select sum(study_count) from cdm.radiology_unmapped_protocols") == unmapped_studies
+        query("select sum(study_count) from imaging_quality.radiology_unmapped_protocols")
+        == unmapped_studies
     )
 
 
@@ -162,7 +174,7 @@ def check_coverage_report(query: Query) -> None:
     report = {
         (table, column): (rows, mapped, unmapped, percent)
         for table, column, rows, mapped, unmapped, percent in query(
-            "select table_name, column_name, row_count, mapped_count, unmapped_count, mapped_percent from cdm.etl_coverage"
+            "select table_name, column_name, row_count, mapped_count, unmapped_count, mapped_percent from imaging_quality.etl_coverage"
         )
     }
     # Recount two rows independently.
@@ -193,7 +205,7 @@ def check_linkage_and_er_cohort(query: Query) -> None:
     # patient's head CT one day later, and the head CT of the demo patient whose ER visit was for a
     # headache, are not.
     cohort = query(
-        "select c.image_series_uid, p.person_source_value from cdm.cohort_er_ct_brain_precontrast c "
+        "select c.image_series_uid, p.person_source_value from imaging_marts.cohort_er_ct_brain_precontrast c "
         "join cdm.person p on c.person_id = p.person_id"
     )
     assert [source for _uid, source in cohort] == ["77654033"]
@@ -204,7 +216,7 @@ def check_linkage_and_er_cohort(query: Query) -> None:
     visits = dict(
         query(
             "select i.image_series_uid, v.visit_source_value from cdm.image_occurrence i "
-            "join cdm.stg_clinical__visits v on i.visit_occurrence_id = v.visit_occurrence_id "
+            "join imaging_staging.stg_clinical__visits v on i.visit_occurrence_id = v.visit_occurrence_id "
             f"where i.image_series_uid in ('{cohort[0][0]}', '{DAY_AFTER_ER_SERIES}')"
         )
     )
@@ -212,13 +224,13 @@ def check_linkage_and_er_cohort(query: Query) -> None:
 
     # A patient with no clinical record is never dropped silently: by default it gets a new person.
     unknown = query(
-        f"select link_method, person_id is not null from cdm.unlinked_patients where patient_id = '{UNKNOWN_PATIENT_ID}'"
+        f"select link_method, person_id is not null from imaging_quality.unlinked_patients where patient_id = '{UNKNOWN_PATIENT_ID}'"
     )
     assert unknown == [("created", True)]
     assert query(
         f"select count(*) from cdm.image_occurrence where image_series_uid = '{UNKNOWN_PATIENT_SERIES}'"
     ) == [(1,)]
     linked = query(
-        "select count(*) from cdm.int_dicom__patients where link_method = 'clinical_person'"
+        "select count(*) from imaging_intermediate.int_dicom__patients where link_method = 'clinical_person'"
     )
     assert linked[0][0] > 10

@@ -210,7 +210,7 @@ def test_every_page_renders_and_the_export_matches_sql(
     started = time.monotonic()
     db = demo_database
     series, studies = _sql(
-        db, "select count(*), count(distinct image_study_uid) from cdm.series_catalog"
+        db, "select count(*), count(distinct image_study_uid) from imaging_marts.series_catalog"
     )[0]
     assert series > 0
 
@@ -238,7 +238,7 @@ def test_every_page_renders_and_the_export_matches_sql(
     combinations = _sql(
         db,
         "select count(*) from (select distinct modality, body_part_examined, manufacturer "
-        "from cdm.series_catalog)",
+        "from imaging_marts.series_catalog)",
     )[0][0]
     assert _count(_metric(browser, "Distinct combinations")) == combinations
     browser.save_screenshot(str(ARTEFACTS / "3_combinations.png"))
@@ -260,7 +260,9 @@ def test_every_page_renders_and_the_export_matches_sql(
     expected = sorted(
         row[0]
         for row in _sql(
-            db, "select image_series_uid from cdm.series_catalog where modality = ?", ["MR"]
+            db,
+            "select image_series_uid from imaging_marts.series_catalog where modality = ?",
+            ["MR"],
         )
     )
     assert 0 < len(expected) < series
@@ -299,7 +301,7 @@ def test_every_page_renders_and_the_export_matches_sql(
     # A shared link presets the filters: /series?modality=CT&plane=AXIAL.
     linked = _sql(
         db,
-        "select count(*) from cdm.series_catalog where modality = ? and image_plane = ?",
+        "select count(*) from imaging_marts.series_catalog where modality = ? and image_plane = ?",
         ["CT", "AXIAL"],
     )[0][0]
     _open(browser, f"{viewer_url}/series?modality=CT&plane=AXIAL", "Matching:")

@@ -3,8 +3,8 @@
     1. person_crosswalk (seeds/linkage), by issuer and Patient ID;
     2. the clinical PERSON table (var clinical_source), whose person_source_value equals the
        Patient ID or '<issuer>:<Patient ID>' (only when exactly one person matches);
-    3. no match: var unmatched_patient_policy decides: 'create' derives a person_id from the
-       patient key; 'skip' and 'fail' leave it NULL (the patient is listed in unlinked_patients,
+    3. no match: var unmatched_patient_policy decides: 'create' gives the patient key's person_id
+       from id_map__person; 'skip' and 'fail' leave it NULL (the patient is listed in unlinked_patients,
        and with 'fail' a test fails the build). No patient is dropped silently. -#}
 
 with
@@ -18,6 +18,12 @@ series as (
 crosswalk as (
 
     select * from {{ ref('person_crosswalk') }}
+
+),
+
+person_ids as (
+
+    select * from {{ ref('id_map__person') }}
 
 ),
 
@@ -61,8 +67,11 @@ linked as (
     select
         patients.*,
         crosswalk.person_id as crosswalk_person_id,
-        coalesce(qualified_match.person_id, plain_match.person_id) as clinical_person_id
+        coalesce(qualified_match.person_id, plain_match.person_id) as clinical_person_id,
+        person_ids.cdm_id as created_person_id
     from patients
+    inner join person_ids
+        on patients.patient_key = person_ids.source_key
     left join crosswalk
         on
             patients.patient_id = crosswalk.patient_id
@@ -92,11 +101,13 @@ final as (
             else 'unmatched'
         end as link_method,
         crosswalk_person_id is not null or clinical_person_id is not null as is_linked,
-        case
-            when crosswalk_person_id is not null then crosswalk_person_id
-            when clinical_person_id is not null then clinical_person_id
-            when '{{ var("unmatched_patient_policy") }}' = 'create' then {{ stable_id('patient_key') }}
-        end as person_id
+        cast(
+            case
+                when crosswalk_person_id is not null then crosswalk_person_id
+                when clinical_person_id is not null then clinical_person_id
+                when '{{ var("unmatched_patient_policy") }}' = 'create' then created_person_id
+            end as {{ cdm_id_type() }}
+        ) as person_id
     from linked
 
 )

@@ -15,7 +15,8 @@ import io
 import json
 from dataclasses import dataclass
 
-from .database import OUTPUT_SCHEMA, connect, query
+from .database import connect, query
+from .settings import relation
 from .staging_schema import FILE_TABLE
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -33,7 +34,6 @@ class Section:
 def collect(
     target: str, duckdb_path: str, sections: list[str], protocol_limit: int = 20
 ) -> list[Section]:
-    schema = "cdm" if target == "duckdb" else OUTPUT_SCHEMA
     statements = {
         "coverage": (
             "ETL coverage by table and column",
@@ -46,25 +46,25 @@ def collect(
                 "mapped_percent",
             ],
             f"select table_name, column_name, row_count, mapped_count, unmapped_count, mapped_percent "
-            f"from {schema}.etl_coverage order by table_name, column_name",
+            f"from {relation('quality', 'etl_coverage')} order by table_name, column_name",
         ),
         "protocols": (
             f"Unmapped protocols (most frequent {protocol_limit})",
             ["modality", "body_part_examined", "protocol_source_value", "study_count"],
             f"select modality, body_part_examined, protocol_source_value, study_count "
-            f"from {schema}.radiology_unmapped_protocols "
+            f"from {relation('quality', 'radiology_unmapped_protocols')} "
             f"order by study_count desc, modality, protocol_source_value limit {int(protocol_limit)}",
         ),
         "unlinked": (
             "Patients not linked to a clinical person (patient_ref is a hash: look it up in unlinked_patients)",
             ["patient_ref", "link_method", "person_id", "study_count", "series_count"],
             f"select substr(md5(patient_key), 1, 12) as patient_ref, link_method, person_id, study_count, "
-            f"series_count from {schema}.unlinked_patients order by link_method, study_count desc, patient_ref",
+            f"series_count from {relation('quality', 'unlinked_patients')} order by link_method, study_count desc, patient_ref",
         ),
         "unparsable": (
             "Header values that do not parse for their VR (kept as text, typed to NULL)",
             ["vr", "tag", "keyword", "value_count", "file_count"],
-            f"select vr, tag, keyword, value_count, file_count from {schema}.unparsable_values "
+            f"select vr, tag, keyword, value_count, file_count from {relation('quality', 'unparsable_values')} "
             "order by value_count desc, tag",
         ),
         "rejected": (

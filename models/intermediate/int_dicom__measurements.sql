@@ -6,7 +6,9 @@
       Imaging' feature concept with the value concept, type var algorithm_type_concept_id (32880),
       with alg_system and alg_datetime.
     image_feature_key identifies the row's IMAGE_FEATURE: the header value's id, or
-    'classification|<series uid>|<feature>' (keys of the two kinds never collide). -#}
+    'classification|<series uid>|<feature>' (keys of the two kinds never collide).
+    A retired attribute concept (invalid_reason set) is never a new row's measurement_concept_id:
+    its 'Concept replaced by' target if there is one, else 0; the source concept keeps it. -#}
 
 with
 
@@ -37,6 +39,24 @@ image_feature_ids as (
 
 ),
 
+-- valid concepts as themselves, retired ones by their replacement (0 when none)
+concept_in_use as (
+
+    select
+        concepts.concept_id,
+        case
+            when concepts.invalid_reason is null then concepts.concept_id
+            else coalesce(replacements.concept_id_2, 0)
+        end as use_concept_id
+    from {{ ref('concept') }} as concepts
+    left join {{ ref('concept_relationship') }} as replacements
+        on
+            concepts.concept_id = replacements.concept_id_1
+            and replacements.relationship_id = 'Concept replaced by'
+            and replacements.invalid_reason is null
+
+),
+
 image_occurrences as (
 
     select * from {{ ref('image_occurrence') }}
@@ -49,7 +69,7 @@ header_measurements as (
         measurement_ids.cdm_id as measurement_id,
         image_feature_ids.cdm_id as image_feature_id,
         image_occurrences.person_id,
-        coalesce(header_values.attribute_concept_id, 0) as measurement_concept_id,
+        coalesce(attribute_in_use.use_concept_id, 0) as measurement_concept_id,
         image_occurrences.image_occurrence_date as measurement_date,
         cast(null as {{ dbt.type_timestamp() }}) as measurement_datetime,
         cast(null as varchar(10)) as measurement_time,
@@ -80,6 +100,8 @@ header_measurements as (
     from header_values
     inner join image_occurrences
         on header_values.series_instance_uid = image_occurrences.image_series_uid
+    left join concept_in_use as attribute_in_use
+        on header_values.attribute_concept_id = attribute_in_use.concept_id
     inner join measurement_ids
         on 'measurement|' || header_values.header_value_key = measurement_ids.source_key
     inner join image_feature_ids

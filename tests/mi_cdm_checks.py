@@ -21,6 +21,25 @@ def check_cdm_schema_holds_only_cdm_tables(query: Query) -> None:
     assert {name for (name,) in listed} == expected
 
 
+def check_conformance(target: str, duckdb_path: str) -> None:
+    """The built database conforms to the field-level rules: no check fails (documented exceptions,
+    DQD thresholds and Completeness warnings are listed by `report --section conformance`)."""
+    from omop_imaging.conformance import failures, run_checks
+
+    results = run_checks(target, duckdb_path)
+    checked_tables = {result.table_name for result in results}
+    assert {
+        "person",
+        "observation_period",
+        "visit_occurrence",
+        "image_occurrence",
+    } <= checked_tables
+    assert [
+        (result.table_name, result.field_name, result.check, result.violated_rows, result.note)
+        for result in failures(results)
+    ] == []
+
+
 def check_every_series_and_study_is_in_mi_cdm(query: Query) -> None:
     staged_series = set(
         query(

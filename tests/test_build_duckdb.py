@@ -10,6 +10,8 @@ import pytest
 from build_helpers import omop_imaging
 from dicom_files import write_linkage_cases, write_t1_rule_cases, write_with_raw_values
 
+from omop_imaging.report import SECTIONS as REPORT_SECTIONS
+
 
 @pytest.fixture(scope="module")
 def built_duckdb(tmp_path_factory, sample_folders, pydicom_test_files):
@@ -90,6 +92,10 @@ def test_counts_command_lists_staging_and_built_tables(built_duckdb):
     assert "dicom_raw.harvested_file" in output and "dicom_raw.header_element" in output
 
 
+def test_conformance_with_the_field_level_rules(built_duckdb):
+    mi_cdm_checks.check_conformance("duckdb", built_duckdb)
+
+
 def test_cdm_schema_holds_only_cdm_tables(query):
     mi_cdm_checks.check_cdm_schema_holds_only_cdm_tables(query)
 
@@ -131,7 +137,8 @@ def test_report_command_formats(built_duckdb, output_format):
     output = omop_imaging("report", "--db", built_duckdb, "--format", output_format).stdout
     if output_format == "json":
         parsed = json.loads(output)
-        assert set(parsed) == {"coverage", "protocols", "rejected", "unparsable", "unlinked"}
+        assert set(parsed) == set(REPORT_SECTIONS)
+        assert parsed["conformance"], "the demo has documented exceptions and DQD thresholds"
         assert any(row["table_name"] == "radiology_occurrence" for row in parsed["coverage"])
         assert {row["reject_category"] for row in parsed["rejected"]} >= {"not_dicom", "dicomdir"}
     elif output_format == "csv":

@@ -93,6 +93,7 @@ def test_dbt_build_on_postgres(postgres_database, sample_folders, pydicom_test_f
     assert "dicom_raw.header_element" in output
 
     mi_cdm_checks.check_cdm_schema_holds_only_cdm_tables(postgres_rows)
+    mi_cdm_checks.check_conformance("postgres", "")
     mi_cdm_checks.check_every_series_and_study_is_in_mi_cdm(postgres_rows)
     mi_cdm_checks.check_measurements_and_features_pair_up(postgres_rows)
     mi_cdm_checks.check_multi_valued_attributes_keep_every_component(postgres_rows)

@@ -20,7 +20,15 @@ from .settings import relation
 from .staging_schema import FILE_TABLE
 
 FORMATS = ("table", "csv", "json", "markdown")
-SECTIONS = ("coverage", "protocols", "rejected", "unparsable", "unlinked")
+SECTIONS = (
+    "coverage",
+    "protocols",
+    "rejected",
+    "unparsable",
+    "unlinked",
+    "implausible_birth",
+    "conformance",
+)
 
 
 @dataclass
@@ -67,6 +75,13 @@ def collect(
             f"select vr, tag, keyword, value_count, file_count from {relation('quality', 'unparsable_values')} "
             "order by value_count desc, tag",
         ),
+        "implausible_birth": (
+            "Patients whose Patient's Birth Date is implausible (not used; patient_ref is a hash)",
+            ["patient_ref", "link_method", "person_id", "year_of_birth_used", "study_count"],
+            f"select substr(md5(patient_key), 1, 12) as patient_ref, link_method, person_id, "
+            f"year_of_birth_used, study_count from {relation('quality', 'implausible_birth_dates')} "
+            "order by link_method, patient_ref",
+        ),
         "rejected": (
             "Files rejected by the harvest, by category",
             ["reject_category", "file_count"],
@@ -75,12 +90,54 @@ def collect(
         ),
     }
     collected = []
+    if "conformance" in sections:
+        collected.append(_conformance_section(target, duckdb_path))
     with connect(target, duckdb_path) as connection:
         for name in sections:
+            if name == "conformance":
+                continue
             title, columns, sql = statements[name]
             rows = [tuple(_plain(value) for value in row) for row in query(connection, sql)]
             collected.append(Section(name, title, columns, rows))
     return collected
+
+
+def _conformance_section(target: str, duckdb_path: str) -> Section:
+    """Every check that did not simply pass (failures, exceptions, DQD thresholds, warnings), then a
+    count per status: the checks of omop_imaging.conformance, as the test suite runs them."""
+    from collections import Counter
+
+    from .conformance import STATUSES, run_checks
+
+    results = run_checks(target, duckdb_path)
+    counts = Counter(result.status for result in results)
+    rows = [
+        (
+            result.status,
+            result.table_name,
+            result.field_name,
+            result.check,
+            result.violated_rows,
+            result.total_rows,
+            round(result.percent, 2),
+            result.threshold,
+            result.note,
+        )
+        for result in sorted(
+            results, key=lambda r: (STATUSES.index(r.status), r.table_name, r.field_name)
+        )
+        if result.status != "pass"
+    ]
+    title = (
+        "Conformance with OMOP CDM v5.4 / DQD, MI-CDM and R-CDM field-level rules: "
+        + ", ".join(f"{counts.get(status, 0)} {status}" for status in STATUSES)
+    )
+    return Section(
+        "conformance",
+        title,
+        ["status", "table", "field", "check", "violated", "rows", "percent", "threshold", "note"],
+        rows,
+    )
 
 
 def _plain(value):

@@ -9,6 +9,7 @@ import re
 
 import duckdb
 import yaml
+from build_helpers import omop_imaging
 from conftest import REPO
 
 from omop_imaging.conformance import load_exceptions, load_rules, run_checks
@@ -95,3 +96,41 @@ def test_versions_agree():
     ).group(1)
     macro = re.search(r"-%\}\s*([0-9.]+)\s*\{%-", (REPO / "macros/project_version.sql").read_text())
     assert dbt_version == python_version == macro.group(1)
+
+
+def test_year_of_birth_from_age_and_the_skip_policy(dicom_copy, duckdb_file):
+    """CT_small states Patient's Age 000Y (study 2004), SC_rgb_rle 024Y (study 2017), MR_small
+    neither: with missing_birth_year_policy skip, MR_small's patient is listed, not created."""
+    folder = dicom_copy("CT_small.dcm", "SC_rgb_rle.dcm", "MR_small.dcm")
+    omop_imaging("harvest", str(folder), "--db", duckdb_file, "--no-progress")
+    omop_imaging("build", "--db", duckdb_file, "--vars", "{missing_birth_year_policy: skip}")
+    with duckdb.connect(duckdb_file, read_only=True) as connection:
+        years = dict(
+            connection.execute(
+                "select person_source_value, year_of_birth from cdm.person"
+            ).fetchall()
+        )
+        assert years == {"1CT1": 2004, "ID1": 1993}
+        assert connection.execute(
+            "select patient_id, link_method, person_id from imaging_quality.unlinked_patients "
+            "where link_method = 'no_birth_year'"
+        ).fetchall() == [("4MR1", "no_birth_year", None)]
+        # each created person has one observation period covering its imaging dates
+        uncovered = connection.execute(
+            "select count(*) from cdm.image_occurrence i left join cdm.observation_period o "
+            "on o.person_id = i.person_id and i.image_occurrence_date between "
+            "o.observation_period_start_date and o.observation_period_end_date "
+            "where o.person_id is null"
+        ).fetchone()[0]
+        assert uncovered == 0
+    results = run_checks("duckdb", duckdb_file)
+    assert [result for result in results if result.status == "fail"] == []
+    assert [
+        result for result in results if result.table_name == "person" and result.status != "pass"
+    ] == [
+        result
+        for result in results
+        if result.check == "standardConceptRecordCompleteness"
+        and result.table_name == "person"
+        and result.status != "pass"
+    ], "year_of_birth needs no exception under the skip policy"

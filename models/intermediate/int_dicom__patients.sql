@@ -46,12 +46,12 @@ patients as (
         min(issuer_of_patient_id) as issuer_of_patient_id,
         min(patient_birth_date) as header_birth_date,
         min(series_effective_date) as first_imaging_date,
-        -- the study year minus Patient's Age 'nnnY' (the earliest year when series disagree)
+        -- the study year minus Patient's Age 'nnnY' (age at the study; the earliest year when series disagree)
         min(
             case
                 when patient_age like '___Y'
                     then
-                        extract(year from series_effective_date)
+                        extract(year from coalesce(study_date, series_effective_date))
                         - {{ try_parse_dicom_integer("substr(patient_age, 1, 3)") }}
             end
         ) as age_birth_year,

@@ -47,7 +47,7 @@
 {%- endmacro %}
 
 {% macro default__try_parse_dicom_date(expression) -%}
-    {{ target.schema }}.omop_imaging_try_date({{ expression }})
+    {{ var('staging_schema') }}.omop_imaging_try_date({{ expression }})
 {%- endmacro %}
 
 {% macro duckdb__try_parse_dicom_date(expression) -%}
@@ -59,7 +59,7 @@
 {%- endmacro %}
 
 {% macro default__try_parse_dicom_time(expression) -%}
-    {{ target.schema }}.omop_imaging_try_time({{ expression }})
+    {{ var('staging_schema') }}.omop_imaging_try_time({{ expression }})
 {%- endmacro %}
 
 {% macro duckdb__try_parse_dicom_time(expression) -%}
@@ -92,9 +92,9 @@
 {%- endmacro %}
 
 {% macro postgres__create_safe_cast_functions() -%}
-    create schema if not exists {{ target.schema }};
+    create schema if not exists {{ var('staging_schema') }};
 
-    create or replace function {{ target.schema }}.omop_imaging_try_date(value text) returns date
+    create or replace function {{ var('staging_schema') }}.omop_imaging_try_date(value text) returns date
     language plpgsql immutable as $fn$
     declare compact text := replace(trim(value), '.', '');
     begin
@@ -103,7 +103,7 @@
     exception when others then return null;
     end $fn$;
 
-    create or replace function {{ target.schema }}.omop_imaging_try_time(value text) returns time
+    create or replace function {{ var('staging_schema') }}.omop_imaging_try_time(value text) returns time
     language plpgsql immutable as $fn$
     declare compact text := replace(trim(value), ':', '');
     begin

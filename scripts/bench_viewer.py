@@ -1,7 +1,7 @@
 """Benchmark of the web viewer's queries at archive scale (default: 1,000,000 series).
 
 Generates, with DuckDB SQL alone (range() and hash-derived values: the same data every run), a
-DuckDB file holding the tables the viewer reads, in their shape: cdm.series_catalog (one row per
+DuckDB file holding the tables the viewer reads, in their shape and schemas: series_catalog (one row per
 series), person, radiology_occurrence (one row per study), radiology_unmapped_protocols, concept,
 etl_coverage, unlinked_patients, header_value_conformance and dicom_raw.harvested_file. Then times every page's queries,
 calling the very functions of omop_imaging.viewer.queries the pages call, and prints a table:
@@ -26,6 +26,8 @@ from pathlib import Path
 
 import duckdb
 
+from omop_imaging.settings import relation, schema
+from omop_imaging.staging_schema import FILE_TABLE, RAW_SCHEMA
 from omop_imaging.viewer import queries
 from omop_imaging.viewer.queries import SeriesFilter
 
@@ -33,10 +35,9 @@ TARGET_SECONDS = 2.0
 
 # {n}: series; ~4 series per study, ~3 studies per person. Lists are picked by hashes of the row.
 GENERATE = """
-create schema if not exists cdm;
-create schema if not exists dicom_raw;
+{create_schemas}
 
-create or replace table cdm.series_catalog as
+create or replace table {series_catalog} as
 with base as (
     select
         i,
@@ -102,15 +103,15 @@ select
         || '/series/1.2.826.0.1.3680043.10.9999.2.' || i as wadors_uri
 from typed;
 
-create or replace table cdm.person as
+create or replace table {person} as
 select distinct person_id, 1900 + cast(hash(person_id, 'born') % 100 as integer) as year_of_birth
-from cdm.series_catalog;
+from {series_catalog};
 
-create or replace table cdm.concept as
+create or replace table {concept} as
 select 90000000 + p as concept_id, 'Playbook protocol ' || p as concept_name
 from range(2000) as protocols(p);
 
-create or replace table cdm.radiology_occurrence as
+create or replace table {radiology_occurrence} as
 select
     procedure_occurrence_id as radiology_occurrence_id,
     min(person_id) as person_id,
@@ -124,16 +125,16 @@ select
     min(protocol_name) as protocol_source_value,
     cast(count(*) as integer) as count_of_series,
     cast(sum(instance_count) as integer) as count_of_images
-from cdm.series_catalog
+from {series_catalog}
 group by procedure_occurrence_id;
 
-create or replace table cdm.radiology_unmapped_protocols as
+create or replace table {radiology_unmapped_protocols} as
 select modality, 'HEAD' as body_part_examined, protocol_source_value, count(*) as study_count
-from cdm.radiology_occurrence
+from {radiology_occurrence}
 where protocol_concept_id = 0
 group by modality, protocol_source_value;
 
-create or replace table cdm.etl_coverage as
+create or replace table {etl_coverage} as
 select
     'table_' || (c // 5) as table_name,
     'column_' || c as column_name,
@@ -143,7 +144,7 @@ select
     cast(100.0 * (c % 10) / 10 as decimal(7, 2)) as mapped_percent
 from range(38) as columns(c);
 
-create or replace table cdm.unlinked_patients as
+create or replace table {unlinked_patients} as
 select
     md5('patient' || p) as patient_key,
     'PID' || p as patient_id,
@@ -154,7 +155,7 @@ select
     1 + p % 9 as series_count
 from range(5000) as patients(p);
 
-create or replace table cdm.header_value_conformance as
+create or replace table {header_value_conformance} as
 select
     case when v % 5 = 0 then 'not_allowed' else 'extension' end as finding,
     '0018' || lpad(cast(v % 40 as varchar), 4, '0') as tag,
@@ -165,7 +166,7 @@ select
     cast(1 + v % 50 as bigint) as series_count
 from range(400) as conformance(v);
 
-create or replace table dicom_raw.harvested_file as
+create or replace table {harvested_file} as
 select
     f as file_id,
     '/archive/dicom/' || f as file_path,
@@ -180,7 +181,18 @@ from range({files}) as files(f);
 def generate(path: str, series: int) -> float:
     started = time.perf_counter()
     with duckdb.connect(path) as connection:
-        connection.execute(GENERATE.format(n=int(series), files=int(series * 1.2)))
+        tables = {name: relation(role, name) for name, role in queries.TABLE_ROLES.items()}
+        schemas = sorted({schema(role) for role in queries.TABLE_ROLES.values()} | {RAW_SCHEMA})
+        create_schemas = "\n".join(f"create schema if not exists {name};" for name in schemas)
+        connection.execute(
+            GENERATE.format(
+                n=int(series),
+                files=int(series * 1.2),
+                create_schemas=create_schemas,
+                harvested_file=FILE_TABLE,
+                **tables,
+            )
+        )
     return time.perf_counter() - started
 
 

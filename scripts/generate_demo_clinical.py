@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pydicom
 
+from omop_imaging.settings import project_vars
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "seeds" / "demo_clinical"
 
@@ -98,6 +100,12 @@ def _study_of(path: str) -> Study | None:
     if not patient_id or not study_uid or study_date is None:
         return None
     birth_date = _date(birth)
+    # the build's plausibility rule (dbt var min_plausible_birth_year): an implausible birth date
+    # is not a clinical record's year of birth either
+    if birth_date and not (
+        project_vars()["min_plausible_birth_year"] <= birth_date.year <= study_date.year
+    ):
+        birth_date = None
     return Study(
         patient_id,
         study_uid,

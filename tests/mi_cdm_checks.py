@@ -4,10 +4,40 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import compiled_analysis
+from conftest import REPO, compiled_analysis
 from dicom_files import T1_RULE_CASES
 
 Query = Callable[[str], list[tuple]]
+
+
+def check_cdm_schema_holds_only_cdm_tables(query: Query) -> None:
+    """Schemas by role: the cdm schema lists exactly the CDM / MI-CDM / R-CDM and vocabulary models."""
+    expected = {
+        path.stem
+        for folder in ("cdm", "rcdm", "vocabulary")
+        for path in (REPO / "models" / folder).glob("*.sql")
+    }
+    listed = query("select table_name from information_schema.tables where table_schema = 'cdm'")
+    assert {name for (name,) in listed} == expected
+
+
+def check_conformance(target: str, duckdb_path: str) -> None:
+    """The built database conforms to the field-level rules: no check fails (documented exceptions,
+    DQD thresholds and Completeness warnings are listed by `report --section conformance`)."""
+    from omop_imaging.conformance import failures, run_checks
+
+    results = run_checks(target, duckdb_path)
+    checked_tables = {result.table_name for result in results}
+    assert {
+        "person",
+        "observation_period",
+        "visit_occurrence",
+        "image_occurrence",
+    } <= checked_tables
+    assert [
+        (result.table_name, result.field_name, result.check, result.violated_rows, result.note)
+        for result in failures(results)
+    ] == []
 
 
 def check_every_series_and_study_is_in_mi_cdm(query: Query) -> None:
@@ -154,7 +184,8 @@ def check_protocol_mapping(query: Query) -> None:
         "select count(*) from cdm.radiology_occurrence where protocol_concept_id = 0"
     )
     assert (
-        query("select sum(study_count) from cdm.radiology_unmapped_protocols") == unmapped_studies
+        query("select sum(study_count) from imaging_quality.radiology_unmapped_protocols")
+        == unmapped_studies
     )
 
 
@@ -162,7 +193,7 @@ def check_coverage_report(query: Query) -> None:
     report = {
         (table, column): (rows, mapped, unmapped, percent)
         for table, column, rows, mapped, unmapped, percent in query(
-            "select table_name, column_name, row_count, mapped_count, unmapped_count, mapped_percent from cdm.etl_coverage"
+            "select table_name, column_name, row_count, mapped_count, unmapped_count, mapped_percent from imaging_quality.etl_coverage"
         )
     }
     # Recount two rows independently.
@@ -193,7 +224,7 @@ def check_linkage_and_er_cohort(query: Query) -> None:
     # patient's head CT one day later, and the head CT of the demo patient whose ER visit was for a
     # headache, are not.
     cohort = query(
-        "select c.image_series_uid, p.person_source_value from cdm.cohort_er_ct_brain_precontrast c "
+        "select c.image_series_uid, p.person_source_value from imaging_marts.cohort_er_ct_brain_precontrast c "
         "join cdm.person p on c.person_id = p.person_id"
     )
     assert [source for _uid, source in cohort] == ["77654033"]
@@ -204,7 +235,7 @@ def check_linkage_and_er_cohort(query: Query) -> None:
     visits = dict(
         query(
             "select i.image_series_uid, v.visit_source_value from cdm.image_occurrence i "
-            "join cdm.stg_clinical__visits v on i.visit_occurrence_id = v.visit_occurrence_id "
+            "join imaging_staging.stg_clinical__visits v on i.visit_occurrence_id = v.visit_occurrence_id "
             f"where i.image_series_uid in ('{cohort[0][0]}', '{DAY_AFTER_ER_SERIES}')"
         )
     )
@@ -212,14 +243,14 @@ def check_linkage_and_er_cohort(query: Query) -> None:
 
     # A patient with no clinical record is never dropped silently: by default it gets a new person.
     unknown = query(
-        f"select link_method, person_id is not null from cdm.unlinked_patients where patient_id = '{UNKNOWN_PATIENT_ID}'"
+        f"select link_method, person_id is not null from imaging_quality.unlinked_patients where patient_id = '{UNKNOWN_PATIENT_ID}'"
     )
     assert unknown == [("created", True)]
     assert query(
         f"select count(*) from cdm.image_occurrence where image_series_uid = '{UNKNOWN_PATIENT_SERIES}'"
     ) == [(1,)]
     linked = query(
-        "select count(*) from cdm.int_dicom__patients where link_method = 'clinical_person'"
+        "select count(*) from imaging_intermediate.int_dicom__patients where link_method = 'clinical_person'"
     )
     assert linked[0][0] > 10
 
@@ -231,7 +262,7 @@ def check_defined_terms_resolve_for_every_attribute(query: Query) -> None:
         "select a.concept_code, m.value_source_value, m.value_as_concept_id, v.value_concept_id "
         "from cdm.measurement m "
         "join cdm.concept a on a.concept_id = m.measurement_concept_id and a.vocabulary_id = 'DICOM' "
-        "join cdm.int_vocabulary__attribute_values v on v.attribute_concept_id = a.concept_id "
+        "join imaging_intermediate.int_vocabulary__attribute_values v on v.attribute_concept_id = a.concept_id "
         "and upper(v.value_code) = upper(trim(m.value_source_value)) "
         "where m.measurement_type_concept_id = 32817"
     )
@@ -257,24 +288,26 @@ def check_header_value_conformance(query: Query) -> None:
     value_sets = {
         (tag, kind): strictness
         for tag, kind, strictness in query(
-            "select attribute_code, value_set_type, strictness from cdm.dicom_attribute_value_set"
+            "select attribute_code, value_set_type, strictness from imaging_seeds.dicom_attribute_value_set"
         )
     }
     allowed = {
         (tag, vocabulary, code.upper())
         for tag, vocabulary, code in query(
-            "select concept_code_1, vocabulary_id_2, concept_code_2 from cdm.dicom_concept_relationship "
+            "select concept_code_1, vocabulary_id_2, concept_code_2 from imaging_seeds.dicom_concept_relationship "
             "where relationship_id = 'Maps to value' and vocabulary_id_1 = 'DICOM'"
         )
     }
     schemes = dict(
-        query("select coding_scheme_designator, vocabulary_id from cdm.coding_scheme_vocabulary")
+        query(
+            "select coding_scheme_designator, vocabulary_id from imaging_seeds.coding_scheme_vocabulary"
+        )
     )
     expected = set()
     for tag, source, value, scheme, manufacturer in query(
         "select h.attribute_code, h.value_source, trim(h.value_text), h.coding_scheme_designator, "
-        "coalesce(s.manufacturer, '') from cdm.int_dicom__header_values h "
-        "join cdm.int_dicom__series s on s.series_instance_uid = h.series_instance_uid "
+        "coalesce(s.manufacturer, '') from imaging_intermediate.int_dicom__header_values h "
+        "join imaging_intermediate.int_dicom__series s on s.series_instance_uid = h.series_instance_uid "
         "where h.vr = 'CS' or h.value_source = 'coded_sequence'"
     ):
         kind = "context_group" if source == "coded_sequence" else "terms"
@@ -287,7 +320,7 @@ def check_header_value_conformance(query: Query) -> None:
         expected.add((finding, tag, value, scheme, manufacturer))
     listed = query(
         "select finding, tag, value_code, coding_scheme_designator, manufacturer "
-        "from cdm.header_value_conformance"
+        "from imaging_quality.header_value_conformance"
     )
     assert len(listed) == len(set(listed))
     assert set(listed) == expected

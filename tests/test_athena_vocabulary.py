@@ -152,7 +152,7 @@ def test_every_mapped_body_part_gives_its_snomed_anatomic_site(athena_build):
     with duckdb.connect(database, read_only=True) as connection:
         rows = connection.execute(
             "select upper(trim(s.body_part_examined)), o.anatomic_site_concept_id "
-            "from cdm.image_occurrence o join cdm.int_dicom__series s "
+            "from cdm.image_occurrence o join imaging_intermediate.int_dicom__series s "
             "on s.series_instance_uid = o.image_series_uid where s.body_part_examined is not null"
         ).fetchall()
     with_mapped_part = [(part, site) for part, site in rows if part in mapped_parts]

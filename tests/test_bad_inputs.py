@@ -226,7 +226,7 @@ def test_the_build_types_garbage_to_null_and_counts_it(corpus, duckdb_file):
     omop_imaging("build", "--db", duckdb_file, "--set", "min_numeric_parse_share=0.5")
     with duckdb.connect(duckdb_file, read_only=True) as connection:
         typed = connection.execute(
-            "select e.keyword, e.value_text, e.is_unparsable from cdm.stg_dicom__elements e "
+            "select e.keyword, e.value_text, e.is_unparsable from imaging_staging.stg_dicom__elements e "
             f"where e.sop_instance_uid = '{UID}.1' and e.keyword in "
             "('StudyDate', 'StudyTime', 'SliceThickness', 'InstanceNumber', 'AcquisitionDateTime', "
             "'Rows') order by 1"

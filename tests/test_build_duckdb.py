@@ -10,6 +10,8 @@ import pytest
 from build_helpers import omop_imaging
 from dicom_files import write_linkage_cases, write_t1_rule_cases, write_with_raw_values
 
+from omop_imaging.report import SECTIONS as REPORT_SECTIONS
+
 
 @pytest.fixture(scope="module")
 def built_duckdb(tmp_path_factory, sample_folders, pydicom_test_files):
@@ -47,7 +49,7 @@ def scalar(database, sql):
 
 def test_malformed_values_become_null_not_a_failed_build(built_duckdb):
     row = """
-        select value_text, value_number, value_date, value_time from cdm.stg_dicom__elements
+        select value_text, value_number, value_date, value_time from imaging_staging.stg_dicom__elements
         where sop_instance_uid = '1.2.826.0.1.3680043.8.498.1' and tag = '{tag}'
     """
     with duckdb.connect(built_duckdb, read_only=True) as connection:
@@ -65,21 +67,21 @@ def test_valid_values_are_typed(built_duckdb):
 
     with duckdb.connect(built_duckdb, read_only=True) as connection:
         dates = connection.execute(
-            "select distinct value_date from cdm.stg_dicom__elements where vr = 'DA' and value_text = '20040119'"
+            "select distinct value_date from imaging_staging.stg_dicom__elements where vr = 'DA' and value_text = '20040119'"
         ).fetchall()
         thickness = connection.execute(
-            "select value_number from cdm.stg_dicom__elements e join cdm.stg_dicom__files f using (file_id) "
+            "select value_number from imaging_staging.stg_dicom__elements e join imaging_staging.stg_dicom__files f using (file_id) "
             "where f.file_path like '%/CT_small.dcm' and e.tag = '00180050'"
         ).fetchall()
         times = connection.execute(
-            "select distinct value_time from cdm.stg_dicom__elements where vr = 'TM' and value_text = '145628.350000'"
+            "select distinct value_time from imaging_staging.stg_dicom__elements where vr = 'TM' and value_text = '145628.350000'"
         ).fetchall()
     assert dates == [(datetime.date(2004, 1, 19),)]
     assert thickness == [(5.0,)]
     assert times == [(datetime.time(14, 56, 28, 350000),)]
     share_parsed = scalar(
         built_duckdb,
-        "select avg(case when value_number is not null then 1.0 else 0 end) from cdm.stg_dicom__elements "
+        "select avg(case when value_number is not null then 1.0 else 0 end) from imaging_staging.stg_dicom__elements "
         "where vr in ('US', 'UL', 'FD', 'FL') and value_text is not null",
     )
     assert share_parsed == 1.0
@@ -88,6 +90,14 @@ def test_valid_values_are_typed(built_duckdb):
 def test_counts_command_lists_staging_and_built_tables(built_duckdb):
     output = omop_imaging("counts", "--db", built_duckdb).stdout
     assert "dicom_raw.harvested_file" in output and "dicom_raw.header_element" in output
+
+
+def test_conformance_with_the_field_level_rules(built_duckdb):
+    mi_cdm_checks.check_conformance("duckdb", built_duckdb)
+
+
+def test_cdm_schema_holds_only_cdm_tables(query):
+    mi_cdm_checks.check_cdm_schema_holds_only_cdm_tables(query)
 
 
 def test_every_series_and_study_is_in_mi_cdm(query):
@@ -127,14 +137,8 @@ def test_report_command_formats(built_duckdb, output_format):
     output = omop_imaging("report", "--db", built_duckdb, "--format", output_format).stdout
     if output_format == "json":
         parsed = json.loads(output)
-        assert set(parsed) == {
-            "coverage",
-            "protocols",
-            "rejected",
-            "unparsable",
-            "unlinked",
-            "conformance-values",
-        }
+        assert set(parsed) == set(REPORT_SECTIONS)
+        assert parsed["conformance"], "the demo has documented exceptions and DQD thresholds"
         assert any(row["finding"] == "not_allowed" for row in parsed["conformance-values"])
         assert any(row["table_name"] == "radiology_occurrence" for row in parsed["coverage"])
         assert {row["reject_category"] for row in parsed["rejected"]} >= {"not_dicom", "dicomdir"}
@@ -266,7 +270,7 @@ def test_unmatched_patient_policy(policy, tmp_path, pydicom_test_files):
     assert completed.returncode == 0, completed.stdout[-3000:]
     with duckdb.connect(database, read_only=True) as connection:
         assert connection.execute(
-            "select link_method, person_id from cdm.unlinked_patients where patient_id = ?",
+            "select link_method, person_id from imaging_quality.unlinked_patients where patient_id = ?",
             [UNKNOWN_PATIENT_ID],
         ).fetchall() == [("unmatched", None)]
         assert connection.execute(

@@ -30,7 +30,7 @@ SESSION_VARIABLES = (
     "OMOP_IMAGING_TARGET",
     "OMOP_IMAGING_PROJECT_DIR",
 )
-ER_COHORT = "select count(*) from cdm.cohort_er_ct_brain_precontrast"
+ER_COHORT = "select count(*) from imaging_marts.cohort_er_ct_brain_precontrast"
 
 
 def repository_copy(destination: Path) -> Path:

@@ -80,7 +80,7 @@ def test_dbt_build_on_postgres(postgres_database, sample_folders, pydicom_test_f
     omop_imaging("dbt", "--target", "postgres", "compile", "--select", "t1_weighted_volumetric_mri")
 
     typed = postgres_rows(
-        "select tag, value_text, value_number, value_date from cdm.stg_dicom__elements "
+        "select tag, value_text, value_number, value_date from imaging_staging.stg_dicom__elements "
         "where sop_instance_uid = '1.2.826.0.1.3680043.8.498.2' and tag in ('00080020', '00180050', '00280010') "
         "order by tag"
     )
@@ -92,6 +92,8 @@ def test_dbt_build_on_postgres(postgres_database, sample_folders, pydicom_test_f
     output = omop_imaging("counts", "--target", "postgres").stdout
     assert "dicom_raw.header_element" in output
 
+    mi_cdm_checks.check_cdm_schema_holds_only_cdm_tables(postgres_rows)
+    mi_cdm_checks.check_conformance("postgres", "")
     mi_cdm_checks.check_every_series_and_study_is_in_mi_cdm(postgres_rows)
     mi_cdm_checks.check_measurements_and_features_pair_up(postgres_rows)
     mi_cdm_checks.check_multi_valued_attributes_keep_every_component(postgres_rows)
@@ -122,7 +124,7 @@ CLASSIFICATION = (
     "has_plane_disagreement, image_plane_evidence, contrast_status, contrast_concept_id, contrast_confidence, "
     "contrast_evidence, sequence_family, sequence_family_concept_id, sequence_family_confidence, "
     "sequence_family_rule, sequence_family_evidence, is_volumetric, volumetric_confidence, volumetric_evidence, "
-    "is_localizer, localizer_confidence, localizer_evidence from cdm.int_series_classification "
+    "is_localizer, localizer_confidence, localizer_evidence from imaging_intermediate.int_series_classification "
     "order by series_instance_uid"
 )
 ALGORITHM_FEATURES = (

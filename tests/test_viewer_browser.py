@@ -208,7 +208,7 @@ def test_every_page_renders_and_the_export_matches_sql(
     started = time.monotonic()
     db = demo_database
     series, studies = _sql(
-        db, "select count(*), count(distinct image_study_uid) from cdm.series_catalog"
+        db, "select count(*), count(distinct image_study_uid) from imaging_marts.series_catalog"
     )[0]
     assert series > 0
 
@@ -238,7 +238,7 @@ def test_every_page_renders_and_the_export_matches_sql(
     combinations = _sql(
         db,
         "select count(*) from (select distinct modality, body_part_examined, manufacturer "
-        "from cdm.series_catalog)",
+        "from imaging_marts.series_catalog)",
     )[0][0]
     assert _count(_metric(browser, "Distinct combinations")) == combinations
     browser.save_screenshot(str(ARTEFACTS / "3_combinations.png"))
@@ -261,7 +261,9 @@ def test_every_page_renders_and_the_export_matches_sql(
     expected = sorted(
         row[0]
         for row in _sql(
-            db, "select image_series_uid from cdm.series_catalog where modality = ?", ["MR"]
+            db,
+            "select image_series_uid from imaging_marts.series_catalog where modality = ?",
+            ["MR"],
         )
     )
     assert 0 < len(expected) < series
@@ -300,7 +302,7 @@ def test_every_page_renders_and_the_export_matches_sql(
     # A shared link presets the filters: /series?modality=CT&plane=AXIAL.
     linked = _sql(
         db,
-        "select count(*) from cdm.series_catalog where modality = ? and image_plane = ?",
+        "select count(*) from imaging_marts.series_catalog where modality = ? and image_plane = ?",
         ["CT", "AXIAL"],
     )[0][0]
     _open(browser, f"{viewer_url}/series?modality=CT&plane=AXIAL", "Matching:")
@@ -325,7 +327,9 @@ def test_direct_links_undated_series_and_empty_values(browser, viewer_url, demo_
     from selenium.webdriver.common.by import By
 
     db = demo_database
-    undated = _sql(db, "select count(*) from cdm.series_catalog where not image_date_from_header")
+    undated = _sql(
+        db, "select count(*) from imaging_marts.series_catalog where not image_date_from_header"
+    )
     assert undated[0][0] > 0, "the demo has files without a date"
 
     # /overview opened directly (a bookmark, a shared link) is the overview, not "Page not found";
@@ -336,13 +340,14 @@ def test_direct_links_undated_series_and_empty_values(browser, viewer_url, demo_
     assert "Page not found" not in body
     assert re.search(r"No date: \d+ studies whose header holds no date", body), body[:2000]
     last = _sql(
-        db, "select max(image_occurrence_date) from cdm.series_catalog where image_date_from_header"
+        db,
+        "select max(image_occurrence_date) from imaging_marts.series_catalog where image_date_from_header",
     )[0][0]
     assert f"to {last.isoformat()}." in body, "the date range ends with the last header date"
     browser.save_screenshot(str(ARTEFACTS / "8_overview_direct.png"))
 
     # A shared link with a value no series has says so; the known values still apply.
-    ct = _sql(db, "select count(*) from cdm.series_catalog where modality = 'CT'")[0][0]
+    ct = _sql(db, "select count(*) from imaging_marts.series_catalog where modality = 'CT'")[0][0]
     _open(browser, f"{viewer_url}/series?modality=CT&modality=NOSUCH", "Matching:")
     _wait_for_text(browser, f"Matching: {ct:,} series")
     _settle(browser)

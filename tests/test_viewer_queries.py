@@ -16,20 +16,15 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
+from omop_imaging.settings import relation
+from omop_imaging.staging_schema import FILE_TABLE
 from omop_imaging.viewer import display, queries
 from omop_imaging.viewer.queries import NOT_RECORDED, SeriesFilter
 
 SERIES = 3000
 TABLES = [
-    "cdm.series_catalog",
-    "cdm.person",
-    "cdm.concept",
-    "cdm.radiology_occurrence",
-    "cdm.radiology_unmapped_protocols",
-    "cdm.etl_coverage",
-    "cdm.unlinked_patients",
-    "cdm.header_value_conformance",
-    "dicom_raw.harvested_file",
+    *(relation(role, name) for name, role in queries.TABLE_ROLES.items()),
+    FILE_TABLE,
 ]
 FILTERS = {
     "everything": SeriesFilter(),
@@ -93,7 +88,7 @@ def _plain_sql_count(path: str, selection: SeriesFilter) -> int:
         clauses.append("is_localizer is not true")
     with duckdb.connect(path, read_only=True) as connection:
         return connection.execute(
-            f"select count(*) from cdm.series_catalog where {' and '.join(clauses)}"
+            f"select count(*) from imaging_marts.series_catalog where {' and '.join(clauses)}"
         ).fetchone()[0]
 
 
@@ -163,7 +158,8 @@ def _copy_to_postgres(duckdb_path: str) -> None:
     types = {"VARCHAR": "text", "DOUBLE": "double precision", "FLOAT": "real"}
     with duckdb.connect(duckdb_path, read_only=True) as source_db, psycopg2.connect("") as target:
         cursor = target.cursor()
-        cursor.execute("create schema cdm; create schema dicom_raw")
+        for schema in sorted({table.split(".")[0] for table in TABLES}):
+            cursor.execute(f"create schema {schema}")
         for table in TABLES:
             schema, name = table.split(".")
             columns = source_db.execute(
@@ -243,7 +239,7 @@ def test_series_without_a_header_date_are_no_year(generated, source):
     years = queries.by_year(source)
     with duckdb.connect(generated, read_only=True) as connection:
         undated = connection.execute(
-            "select count(*) from cdm.series_catalog where not image_date_from_header"
+            "select count(*) from imaging_marts.series_catalog where not image_date_from_header"
         ).fetchone()[0]
     assert undated > 0
     assert years["year"].isna().sum() == 1 and pd.isna(years["year"].iloc[-1]), "one row, last"

@@ -13,11 +13,11 @@ measurements as (
 final as (
 
     select
-        {{ stable_id("'image_feature|' || image_feature_key") }} as image_feature_id,
+        cast(image_feature_id as {{ cdm_id_type() }}) as image_feature_id,
         person_id,
         image_occurrence_id,
         {{ var('measurement_id_field_concept_id') }} as image_feature_event_field_concept_id,
-        measurement_id as image_feature_event_id,
+        cast(measurement_id as {{ cdm_id_type() }}) as image_feature_event_id,
         measurement_concept_id as image_feature_concept_id,
         image_feature_type_concept_id,
         0 as image_finding_concept_id,

@@ -24,6 +24,18 @@ patients as (
 
 ),
 
+image_occurrence_ids as (
+
+    select * from {{ ref('id_map__image_occurrence') }}
+
+),
+
+procedure_occurrence_ids as (
+
+    select * from {{ ref('id_map__procedure_occurrence') }}
+
+),
+
 visit_links as (
 
     select * from {{ ref('int_visit_links') }}
@@ -34,9 +46,9 @@ visit_links as (
 final as (
 
     select
-        {{ stable_id("'series|' || series.series_instance_uid") }} as image_occurrence_id,
+        cast(image_occurrence_ids.cdm_id as {{ cdm_id_type() }}) as image_occurrence_id,
         patients.person_id,
-        {{ stable_id("'study|' || series.study_instance_uid") }} as procedure_occurrence_id,
+        cast(procedure_occurrence_ids.cdm_id as {{ cdm_id_type() }}) as procedure_occurrence_id,
         visit_links.visit_occurrence_id,
         series_concepts.anatomic_site_concept_id,
         {% if base_url -%}
@@ -57,6 +69,10 @@ final as (
         on series.series_instance_uid = series_concepts.series_instance_uid
     inner join patients
         on series.patient_key = patients.patient_key
+    inner join image_occurrence_ids
+        on 'series|' || series.series_instance_uid = image_occurrence_ids.source_key
+    inner join procedure_occurrence_ids
+        on 'study|' || series.study_instance_uid = procedure_occurrence_ids.source_key
     left join visit_links
         on series.series_instance_uid = visit_links.event_uid
 

@@ -12,7 +12,7 @@ measurements as (
 final as (
 
     select
-        measurement_id,
+        cast(measurement_id as {{ cdm_id_type() }}) as measurement_id,
         person_id,
         measurement_concept_id,
         measurement_date,

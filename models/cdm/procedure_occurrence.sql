@@ -46,6 +46,12 @@ first_series_concepts as (
 
 ),
 
+procedure_occurrence_ids as (
+
+    select * from {{ ref('id_map__procedure_occurrence') }}
+
+),
+
 visit_links as (
 
     select * from {{ ref('int_visit_links') }}
@@ -56,7 +62,7 @@ visit_links as (
 final as (
 
     select
-        {{ stable_id("'study|' || studies.study_instance_uid") }} as procedure_occurrence_id,
+        cast(procedure_occurrence_ids.cdm_id as {{ cdm_id_type() }}) as procedure_occurrence_id,
         patients.person_id,
         coalesce(procedure_concepts.concept_id, 0) as procedure_concept_id,
         studies.study_effective_date as procedure_date,
@@ -82,6 +88,8 @@ final as (
     from studies
     inner join patients
         on studies.patient_key = patients.patient_key
+    inner join procedure_occurrence_ids
+        on 'study|' || studies.study_instance_uid = procedure_occurrence_ids.source_key
     left join first_series_concepts
         on studies.study_instance_uid = first_series_concepts.study_instance_uid
     left join visit_links

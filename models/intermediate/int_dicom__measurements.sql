@@ -6,19 +6,54 @@
       Imaging' feature concept with the value concept, type var algorithm_type_concept_id (32880),
       with alg_system and alg_datetime.
     image_feature_key identifies the row's IMAGE_FEATURE: the header value's id, or
-    'classification|<series uid>|<feature>' (keys of the two kinds never collide). -#}
+    'classification|<series uid>|<feature>' (keys of the two kinds never collide).
+    A retired attribute concept (invalid_reason set) is never a new row's measurement_concept_id:
+    its 'Concept replaced by' target if there is one, else 0; the source concept keeps it. -#}
 
 with
 
 header_values as (
 
-    select * from {{ ref('int_dicom__header_value_concepts') }}
+    select
+        *,
+        {{ dbt.cast('header_value_id', dbt.type_string()) }} as header_value_key
+    from {{ ref('int_dicom__header_value_concepts') }}
 
 ),
 
 classification_features as (
 
     select * from {{ ref('int_series_classification_features') }}
+
+),
+
+measurement_ids as (
+
+    select * from {{ ref('id_map__measurement') }}
+
+),
+
+image_feature_ids as (
+
+    select * from {{ ref('id_map__image_feature') }}
+
+),
+
+-- valid concepts as themselves, retired ones by their replacement (0 when none)
+concept_in_use as (
+
+    select
+        concepts.concept_id,
+        case
+            when concepts.invalid_reason is null then concepts.concept_id
+            else coalesce(replacements.concept_id_2, 0)
+        end as use_concept_id
+    from {{ ref('concept') }} as concepts
+    left join {{ ref('concept_relationship') }} as replacements
+        on
+            concepts.concept_id = replacements.concept_id_1
+            and replacements.relationship_id = 'Concept replaced by'
+            and replacements.invalid_reason is null
 
 ),
 
@@ -31,10 +66,10 @@ image_occurrences as (
 header_measurements as (
 
     select
-        {{ stable_id("'measurement|' || " ~ dbt.cast('header_values.header_value_id', dbt.type_string())) }}
-            as measurement_id,
+        measurement_ids.cdm_id as measurement_id,
+        image_feature_ids.cdm_id as image_feature_id,
         image_occurrences.person_id,
-        coalesce(header_values.attribute_concept_id, 0) as measurement_concept_id,
+        coalesce(attribute_in_use.use_concept_id, 0) as measurement_concept_id,
         image_occurrences.image_occurrence_date as measurement_date,
         cast(null as {{ dbt.type_timestamp() }}) as measurement_datetime,
         cast(null as varchar(10)) as measurement_time,
@@ -56,7 +91,7 @@ header_measurements as (
         cast(null as {{ dbt.type_bigint() }}) as measurement_event_id,
         0 as meas_event_field_concept_id,
         header_values.header_value_id,
-        {{ dbt.cast('header_values.header_value_id', dbt.type_string()) }} as image_feature_key,
+        header_values.header_value_key as image_feature_key,
         {{ var('ehr_type_concept_id') }} as image_feature_type_concept_id,
         cast(null as varchar(100)) as alg_system,
         cast(null as {{ dbt.type_timestamp() }}) as alg_datetime,
@@ -65,13 +100,20 @@ header_measurements as (
     from header_values
     inner join image_occurrences
         on header_values.series_instance_uid = image_occurrences.image_series_uid
+    left join concept_in_use as attribute_in_use
+        on header_values.attribute_concept_id = attribute_in_use.concept_id
+    inner join measurement_ids
+        on 'measurement|' || header_values.header_value_key = measurement_ids.source_key
+    inner join image_feature_ids
+        on 'image_feature|' || header_values.header_value_key = image_feature_ids.source_key
 
 ),
 
 algorithm_measurements as (
 
     select
-        {{ stable_id("'measurement|' || classification_features.feature_key") }} as measurement_id,
+        measurement_ids.cdm_id as measurement_id,
+        image_feature_ids.cdm_id as image_feature_id,
         image_occurrences.person_id,
         coalesce(classification_features.feature_concept_id, 0) as measurement_concept_id,
         image_occurrences.image_occurrence_date as measurement_date,
@@ -104,6 +146,10 @@ algorithm_measurements as (
     from classification_features
     inner join image_occurrences
         on classification_features.series_instance_uid = image_occurrences.image_series_uid
+    inner join measurement_ids
+        on 'measurement|' || classification_features.feature_key = measurement_ids.source_key
+    inner join image_feature_ids
+        on 'image_feature|' || classification_features.feature_key = image_feature_ids.source_key
 
 ),
 

@@ -26,6 +26,24 @@ linked_patients as (
 
 ),
 
+radiology_image_ids as (
+
+    select * from {{ ref('id_map__radiology_image') }}
+
+),
+
+procedure_occurrence_ids as (
+
+    select * from {{ ref('id_map__procedure_occurrence') }}
+
+),
+
+image_occurrence_ids as (
+
+    select * from {{ ref('id_map__image_occurrence') }}
+
+),
+
 classification as (
 
     select * from {{ ref('int_series_classification') }}
@@ -55,9 +73,9 @@ distinct_instances as (
 final as (
 
     select
-        {{ stable_id("'image|' || distinct_instances.sop_instance_uid") }} as radiology_image_id,
-        {{ stable_id("'study|' || distinct_instances.study_instance_uid") }} as radiology_occurrence_id,
-        {{ stable_id("'series|' || distinct_instances.series_instance_uid") }} as radiology_series_id,
+        cast(radiology_image_ids.cdm_id as {{ cdm_id_type() }}) as radiology_image_id,
+        cast(procedure_occurrence_ids.cdm_id as {{ cdm_id_type() }}) as radiology_occurrence_id,
+        cast(image_occurrence_ids.cdm_id as {{ cdm_id_type() }}) as radiology_series_id,
         distinct_instances.file_path,
         cast(series.body_part_examined as varchar(50)) as body_part_source_value,
         -- the image's own plane, else its series' (the classifier's concept)
@@ -82,6 +100,12 @@ final as (
         on distinct_instances.series_instance_uid = series.series_instance_uid
     inner join linked_patients
         on series.patient_key = linked_patients.patient_key
+    inner join radiology_image_ids
+        on 'image|' || distinct_instances.sop_instance_uid = radiology_image_ids.source_key
+    inner join procedure_occurrence_ids
+        on 'study|' || distinct_instances.study_instance_uid = procedure_occurrence_ids.source_key
+    inner join image_occurrence_ids
+        on 'series|' || distinct_instances.series_instance_uid = image_occurrence_ids.source_key
     left join classification
         on distinct_instances.series_instance_uid = classification.series_instance_uid
     left join imaging_concepts as plane_concepts

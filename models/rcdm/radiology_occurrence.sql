@@ -17,6 +17,12 @@ patients as (
 
 ),
 
+procedure_occurrence_ids as (
+
+    select * from {{ ref('id_map__procedure_occurrence') }}
+
+),
+
 protocols as (
 
     select * from {{ ref('int_study_protocols') }}
@@ -26,7 +32,7 @@ protocols as (
 final as (
 
     select
-        {{ stable_id("'study|' || studies.study_instance_uid") }} as radiology_occurrence_id,
+        cast(procedure_occurrence_ids.cdm_id as {{ cdm_id_type() }}) as radiology_occurrence_id,
         patients.person_id,
         studies.study_effective_date as radiology_occurrence_date,
         studies.study_effective_date + coalesce(studies.study_time, cast('00:00:00' as time))
@@ -41,6 +47,8 @@ final as (
     from studies
     inner join patients
         on studies.patient_key = patients.patient_key
+    inner join procedure_occurrence_ids
+        on 'study|' || studies.study_instance_uid = procedure_occurrence_ids.source_key
     left join protocols
         on studies.study_instance_uid = protocols.study_instance_uid
 

@@ -11,7 +11,8 @@ import io
 import json
 from decimal import Decimal
 
-from .database import OUTPUT_SCHEMA, connect, query
+from .database import connect, query
+from .settings import relation
 
 COLUMNS = [
     "series_instance_uid",
@@ -47,9 +48,10 @@ _RESULTS = [
 
 def classifications(target: str, duckdb_path: str, series_uid: str | None = None) -> list[dict]:
     """One dict per series (COLUMNS), ordered by study and series UID; one series with series_uid."""
-    schema = "cdm" if target == "duckdb" else OUTPUT_SCHEMA
     placeholder = "?" if target == "duckdb" else "%s"
-    sql = f"select {', '.join(COLUMNS)} from {schema}.int_series_classification"
+    sql = (
+        f"select {', '.join(COLUMNS)} from {relation('intermediate', 'int_series_classification')}"
+    )
     parameters = []
     if series_uid:
         sql += f" where series_instance_uid = {placeholder}"

@@ -13,7 +13,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .database import OUTPUT_SCHEMA
+from .settings import relation
 
 BUILT_IN = {
     "t1-volumetric-brain-mri": "cohort_t1_volumetric_brain_mri",
@@ -139,9 +139,8 @@ def select_series(
     built_in: str | None = None,
     cohort_rows: list[tuple] | None = None,
 ) -> CohortResult:
-    schema = "cdm" if target == "duckdb" else OUTPUT_SCHEMA
     mark = "?" if target == "duckdb" else "%s"
-    base = f"{schema}.{BUILT_IN[built_in]}" if built_in else f"{schema}.series_catalog"
+    base = relation("marts", BUILT_IN[built_in] if built_in else "series_catalog")
     parameters: list = []
     clauses: list[str] = []
     joins = ""

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 
-from .staging_schema import RAW_SCHEMA
-
-OUTPUT_SCHEMA = os.environ.get("OMOP_IMAGING_PG_SCHEMA", "cdm")
+from .settings import SCHEMA_ROLES, schema
 
 
 class DatabaseNotReady(Exception):
@@ -111,7 +109,7 @@ def query(connection, sql: str, parameters: list | None = None) -> list[tuple]:
 
 def table_counts(target: str, duckdb_path: str) -> list[tuple[str, int]]:
     """(schema.table, rows) for the staging tables and every table dbt built, in name order."""
-    schemas = [RAW_SCHEMA, "cdm" if target == "duckdb" else OUTPUT_SCHEMA]
+    schemas = sorted({schema(role) for role in SCHEMA_ROLES})
     with connect(target, duckdb_path) as connection:
         tables = query(
             connection,

@@ -16,11 +16,21 @@ import io
 import json
 from dataclasses import dataclass
 
-from .database import OUTPUT_SCHEMA, connect, query
+from .database import connect, query
+from .settings import relation
 from .staging_schema import FILE_TABLE
 
 FORMATS = ("table", "csv", "json", "markdown")
-SECTIONS = ("coverage", "protocols", "rejected", "unparsable", "unlinked", "conformance-values")
+SECTIONS = (
+    "coverage",
+    "protocols",
+    "rejected",
+    "unparsable",
+    "unlinked",
+    "implausible_birth",
+    "conformance",
+    "conformance-values",
+)
 
 
 @dataclass
@@ -34,7 +44,6 @@ class Section:
 def collect(
     target: str, duckdb_path: str, sections: list[str], protocol_limit: int = 20
 ) -> list[Section]:
-    schema = "cdm" if target == "duckdb" else OUTPUT_SCHEMA
     statements = {
         "coverage": (
             "ETL coverage by table and column",
@@ -47,25 +56,25 @@ def collect(
                 "mapped_percent",
             ],
             f"select table_name, column_name, row_count, mapped_count, unmapped_count, mapped_percent "
-            f"from {schema}.etl_coverage order by table_name, column_name",
+            f"from {relation('quality', 'etl_coverage')} order by table_name, column_name",
         ),
         "protocols": (
             f"Unmapped protocols (most frequent {protocol_limit})",
             ["modality", "body_part_examined", "protocol_source_value", "study_count"],
             f"select modality, body_part_examined, protocol_source_value, study_count "
-            f"from {schema}.radiology_unmapped_protocols "
+            f"from {relation('quality', 'radiology_unmapped_protocols')} "
             f"order by study_count desc, modality, protocol_source_value limit {int(protocol_limit)}",
         ),
         "unlinked": (
             "Patients not linked to a clinical person (patient_ref is a hash: look it up in unlinked_patients)",
             ["patient_ref", "link_method", "person_id", "study_count", "series_count"],
             f"select substr(md5(patient_key), 1, 12) as patient_ref, link_method, person_id, study_count, "
-            f"series_count from {schema}.unlinked_patients order by link_method, study_count desc, patient_ref",
+            f"series_count from {relation('quality', 'unlinked_patients')} order by link_method, study_count desc, patient_ref",
         ),
         "unparsable": (
             "Header values that do not parse for their VR (kept as text, typed to NULL)",
             ["vr", "tag", "keyword", "value_count", "file_count"],
-            f"select vr, tag, keyword, value_count, file_count from {schema}.unparsable_values "
+            f"select vr, tag, keyword, value_count, file_count from {relation('quality', 'unparsable_values')} "
             "order by value_count desc, tag",
         ),
         "conformance-values": (
@@ -81,8 +90,15 @@ def collect(
                 "series_count",
             ],
             f"select finding, tag, attribute_name, value_code, coding_scheme_designator, manufacturer, "
-            f"series_count from {schema}.header_value_conformance "
+            f"series_count from {relation('quality', 'header_value_conformance')} "
             "order by finding desc, series_count desc, tag, value_code, manufacturer",
+        ),
+        "implausible_birth": (
+            "Patients whose Patient's Birth Date is implausible (not used; patient_ref is a hash)",
+            ["patient_ref", "link_method", "person_id", "year_of_birth_used", "study_count"],
+            f"select substr(md5(patient_key), 1, 12) as patient_ref, link_method, person_id, "
+            f"year_of_birth_used, study_count from {relation('quality', 'implausible_birth_dates')} "
+            "order by link_method, patient_ref",
         ),
         "rejected": (
             "Files rejected by the harvest, by category",
@@ -92,12 +108,54 @@ def collect(
         ),
     }
     collected = []
+    if "conformance" in sections:
+        collected.append(_conformance_section(target, duckdb_path))
     with connect(target, duckdb_path) as connection:
         for name in sections:
+            if name == "conformance":
+                continue
             title, columns, sql = statements[name]
             rows = [tuple(_plain(value) for value in row) for row in query(connection, sql)]
             collected.append(Section(name, title, columns, rows))
     return collected
+
+
+def _conformance_section(target: str, duckdb_path: str) -> Section:
+    """Every check that did not simply pass (failures, exceptions, DQD thresholds, warnings), then a
+    count per status: the checks of omop_imaging.conformance, as the test suite runs them."""
+    from collections import Counter
+
+    from .conformance import STATUSES, run_checks
+
+    results = run_checks(target, duckdb_path)
+    counts = Counter(result.status for result in results)
+    rows = [
+        (
+            result.status,
+            result.table_name,
+            result.field_name,
+            result.check,
+            result.violated_rows,
+            result.total_rows,
+            round(result.percent, 2),
+            result.threshold,
+            result.note,
+        )
+        for result in sorted(
+            results, key=lambda r: (STATUSES.index(r.status), r.table_name, r.field_name)
+        )
+        if result.status != "pass"
+    ]
+    title = (
+        "Conformance with OMOP CDM v5.4 / DQD, MI-CDM and R-CDM field-level rules: "
+        + ", ".join(f"{counts.get(status, 0)} {status}" for status in STATUSES)
+    )
+    return Section(
+        "conformance",
+        title,
+        ["status", "table", "field", "check", "violated", "rows", "percent", "threshold", "note"],
+        rows,
+    )
 
 
 def _plain(value):

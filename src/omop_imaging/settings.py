@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -27,6 +28,39 @@ def project_dir() -> Path:
         "omop-imaging: cannot find the dbt project (dbt_project.yml); "
         "set OMOP_IMAGING_PROJECT_DIR to the omop-imaging checkout"
     )
+
+
+@functools.cache
+def project_vars() -> dict:
+    """The vars of dbt_project.yml: the one definition dbt and this package both read."""
+    import yaml
+
+    with open(project_dir() / "dbt_project.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["vars"]
+
+
+SCHEMA_ROLES = (
+    "cdm",
+    "vocabulary",
+    "dicom_raw",
+    "staging",
+    "intermediate",
+    "seeds",
+    "quality",
+    "marts",
+    "ids",
+)
+
+
+def schema(role: str) -> str:
+    """The schema of a role (cdm, vocabulary, dicom_raw, staging, intermediate, seeds, quality,
+    marts): dbt_project.yml's var `<role>_schema`, so Python and dbt name the same schema."""
+    return str(project_vars()[f"{role}_schema"])
+
+
+def relation(role: str, table: str) -> str:
+    """schema.table for a table of a role, e.g. relation('quality', 'etl_coverage')."""
+    return f"{schema(role)}.{table}"
 
 
 def sample_dicom_folders() -> list[str]:

@@ -1,6 +1,8 @@
 """The raw staging tables the harvester writes and dbt reads as sources (one definition, both engines)."""
 
-RAW_SCHEMA = "dicom_raw"
+from .settings import schema
+
+RAW_SCHEMA = schema("dicom_raw")
 FILE_TABLE = f"{RAW_SCHEMA}.harvested_file"
 ELEMENT_TABLE = f"{RAW_SCHEMA}.header_element"
 # The database's settings (project_settings.py; dbt reads them with the macro setting()).

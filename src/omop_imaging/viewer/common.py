@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from ..database import DatabaseNotReady
-from ..settings import duckdb_path
+from ..settings import duckdb_path, schema
 from . import DUCKDB_VARIABLE, TARGET_VARIABLE, display, queries
 
 
@@ -21,7 +21,7 @@ def database_label() -> str:
     target, path = settings()
     if target == "duckdb":
         return f"DuckDB: {Path(path).name} (read-only)"
-    return f"PostgreSQL: schema {queries.OUTPUT_SCHEMA} (read-only)"
+    return f"PostgreSQL: schema {schema('cdm')} (read-only)"
 
 
 @st.cache_data(ttl=300, show_spinner="Querying the database...")

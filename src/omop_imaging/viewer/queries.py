@@ -21,8 +21,21 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..database import OUTPUT_SCHEMA, connect
+from ..database import connect
+from ..settings import relation
 from ..staging_schema import FILE_TABLE
+
+# The schema role (settings.schema) of each table the viewer reads.
+TABLE_ROLES = {
+    "person": "cdm",
+    "radiology_occurrence": "cdm",
+    "concept": "vocabulary",
+    "series_catalog": "marts",
+    "radiology_unmapped_protocols": "quality",
+    "etl_coverage": "quality",
+    "unlinked_patients": "quality",
+    "header_value_conformance": "quality",
+}
 
 # A filter value standing for NULL ("the header did not say").
 NOT_RECORDED = "(not recorded)"
@@ -105,15 +118,11 @@ class Source:
     target: str
 
     @property
-    def schema(self) -> str:
-        return "cdm" if self.target == "duckdb" else OUTPUT_SCHEMA
-
-    @property
     def mark(self) -> str:
         return "?" if self.target == "duckdb" else "%s"
 
     def table(self, name: str) -> str:
-        return f"{self.schema}.{name}"
+        return relation(TABLE_ROLES[name], name)
 
     def sql(self, text: str) -> str:
         """Write statements with `?`; PostgreSQL gets `%s` (no statement here holds a literal `?`)."""

@@ -1,0 +1,8 @@
+{#- measurement_id by header value or classifier result (the measurement keys of
+    int_dicom__measurements; macros/ids.sql). -#}
+{{ append_id_map(
+    "select 'measurement|' || " ~ dbt.cast('header_value_id', dbt.type_string()) ~ " as source_key from "
+    ~ ref('int_dicom__header_value_concepts')
+    ~ " union all select 'measurement|' || feature_key as source_key from "
+    ~ ref('int_series_classification_features')
+) }}

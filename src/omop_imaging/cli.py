@@ -15,7 +15,7 @@ from .database import DatabaseNotReady, StoreBusy
 from .dbt_runner import INTERRUPTED
 from .report import FORMATS as REPORT_FORMATS
 from .report import SECTIONS as REPORT_SECTIONS
-from .settings import DEFAULT_DUCKDB, TARGETS, duckdb_path, sample_dicom_folders
+from .settings import DEFAULT_DUCKDB, SCHEMA_ROLES, TARGETS, duckdb_path, sample_dicom_folders
 
 BROKEN_PIPE = 141  # the shell's exit code for a writer whose reader closed the pipe
 
@@ -206,10 +206,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the row count of every staging and output table",
         description=(
             "Print the number of rows of the staging tables (dicom_raw) and of every table the "
-            "build wrote, to see at a glance what a harvest and a build produced."
+            "build wrote, to see at a glance what a harvest and a build produced. --role keeps "
+            "the schemas of some roles only, e.g. --role dicom_raw --role cdm."
         ),
     )
     _add_target_options(counts)
+    counts.add_argument(
+        "--role",
+        action="append",
+        choices=SCHEMA_ROLES,
+        help="only the tables of this schema role (repeatable; default: every role)",
+    )
 
     report = commands.add_parser(
         "report",
@@ -610,15 +617,21 @@ def _demo(args) -> int:
             ]
         )
     if code == 0:
-        code = main(["counts", "--target", "duckdb", *(["--db", args.db] if args.db else [])])
+        # the staging and CDM tables; `omop-imaging counts` lists the build's working tables too
+        roles = ["--role", "dicom_raw", "--role", "cdm"]
+        code = main(
+            ["counts", "--target", "duckdb", *roles, *(["--db", args.db] if args.db else [])]
+        )
     return code
 
 
 def _counts(args) -> int:
     from .database import table_counts
 
-    for table, count in table_counts(args.target, duckdb_path(args.db)):
-        print(f"{table:<45} {count:>12,}")
+    counts = table_counts(args.target, duckdb_path(args.db), args.role or SCHEMA_ROLES)
+    width = max((len(table) for table, _ in counts), default=0)
+    for table, count in counts:
+        print(f"{table:<{width}} {count:>12,}")
     return 0
 
 

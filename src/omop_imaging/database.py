@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from contextlib import contextmanager
 
 from .settings import SCHEMA_ROLES, schema
@@ -107,9 +108,12 @@ def query(connection, sql: str, parameters: list | None = None) -> list[tuple]:
     return cursor.fetchall()
 
 
-def table_counts(target: str, duckdb_path: str) -> list[tuple[str, int]]:
-    """(schema.table, rows) for the staging tables and every table dbt built, in name order."""
-    schemas = sorted({schema(role) for role in SCHEMA_ROLES})
+def table_counts(
+    target: str, duckdb_path: str, roles: Iterable[str] = SCHEMA_ROLES
+) -> list[tuple[str, int]]:
+    """(schema.table, rows) for the tables of the schemas of these roles (default: the staging
+    tables and every table dbt built), in name order."""
+    schemas = sorted({schema(role) for role in roles})
     with connect(target, duckdb_path) as connection:
         tables = query(
             connection,

@@ -42,6 +42,60 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+PACS_HELP = """\
+From a PACS instead of files (one of PATH, --dicomweb, --dimse):
+  --dicomweb URL lists studies with QIDO-RS (paged, one --study-date window at a time) and reads
+  every instance's metadata with WADO-RS (never pixel or other bulk data), storing the same rows
+  as a file harvest with the instance's WADO-RS URI as its file_path. Credentials come from the
+  environment only: OMOP_IMAGING_DICOMWEB_TOKEN (bearer token) or OMOP_IMAGING_DICOMWEB_USER with
+  OMOP_IMAGING_DICOMWEB_PASSWORD (basic auth); the _TOKEN_FILE / _PASSWORD_FILE variants name a
+  file that holds the secret.
+  --dimse HOST:PORT queries with C-FIND at study, series and image level and stores what the
+  answers hold: fewer attributes than a full header (see README), enough for IMAGE_OCCURRENCE
+  and the R-CDM tables.
+  Both retry transient failures, store a study that keeps failing as rejected (with the reason)
+  and go on, and on a re-run skip series harvested before with the same number of instances.
+"""
+
+
+def _add_pacs_options(harvest: argparse.ArgumentParser) -> None:
+    pacs = harvest.add_argument_group("PACS sources")
+    source = pacs.add_mutually_exclusive_group()
+    source.add_argument("--dicomweb", metavar="URL", help="DICOMweb base URL (QIDO-RS / WADO-RS)")
+    source.add_argument("--dimse", metavar="HOST:PORT", help="DICOM C-FIND service (Q/R SCP)")
+    pacs.add_argument("--aet", default="OMOPIMAGING", help="our AE title for --dimse")
+    pacs.add_argument("--called-aet", metavar="AET", help="the archive's AE title for --dimse")
+    pacs.add_argument(
+        "--study-date",
+        metavar="FROM-TO",
+        help="only studies of these dates: YYYYMMDD, YYYYMMDD-YYYYMMDD or YYYYMMDD- (until today)",
+    )
+    pacs.add_argument(
+        "--date-window-days",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --study-date: query N days at a time (default 1)",
+    )
+    pacs.add_argument(
+        "--modality", nargs="+", default=[], metavar="CODE", help="only series of these, e.g. CT MR"
+    )
+    pacs.add_argument(
+        "--connections", type=int, default=4, metavar="N", help="concurrent requests (default 4)"
+    )
+    pacs.add_argument(
+        "--retries",
+        type=int,
+        default=5,
+        metavar="N",
+        help="tries of a failing request, the first included (default 5; pauses double from 1 s, "
+        "or as the server's Retry-After says)",
+    )
+    pacs.add_argument(
+        "--timeout", type=float, default=60, metavar="SECONDS", help="per request (default 60)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="omop-imaging",
@@ -64,8 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
             "again; a changed file replaces its rows. Files that cannot be harvested are listed "
             "with a reason and never stop the run; the exit code is 0 when the run completed."
         ),
+        epilog=PACS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    harvest.add_argument("paths", nargs="+", metavar="PATH", help="DICOM files or folders to walk")
+    harvest.add_argument(
+        "paths", nargs="*", metavar="PATH", help="DICOM files or folders to walk (or a PACS below)"
+    )
+    _add_pacs_options(harvest)
     _add_target_options(harvest)
     harvest.add_argument(
         "--full-headers",
@@ -340,11 +399,28 @@ def _harvest(args) -> int:
         batch_files=args.batch_files,
         progress=not args.no_progress and sys.stderr.isatty(),
     )
-    store = open_store(args.target, duckdb_path(args.db))
-    try:
-        summary = harvest(args.paths, store, options)
-    finally:
-        store.close()
+    sources = [bool(args.paths), bool(args.dicomweb), bool(args.dimse)]
+    if sum(sources) != 1:
+        print(
+            "omop-imaging harvest: give PATHs, or --dicomweb URL, or --dimse HOST:PORT (one of them)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.paths:
+        store = open_store(args.target, duckdb_path(args.db))
+        try:
+            summary = harvest(args.paths, store, options)
+        finally:
+            store.close()
+    else:
+        try:
+            source, pacs = _pacs_source(args)
+        except ValueError as error:
+            print(f"omop-imaging harvest: {error}", file=sys.stderr)
+            return 2
+        summary = _harvest_pacs(source, pacs, options, args)
+        if summary is None:
+            return 1
     if args.json:
         print(json.dumps(summary.as_dict(), indent=2))
     else:
@@ -352,6 +428,54 @@ def _harvest(args) -> int:
             print(f"rejected {path}: [{category}] {reason}", file=sys.stderr)
         print(summary.line())
     return 0
+
+
+def _pacs_source(args):
+    """The PACS source and its options the arguments ask for; ValueError when they do not fit."""
+    from .pacs_harvest import PacsOptions
+    from .pacs_retry import RetryPolicy
+    from .pacs_source import DateRange
+
+    if args.connections < 1 or args.retries < 1 or args.date_window_days < 1:
+        raise ValueError("--connections, --retries and --date-window-days must be 1 or more")
+    windows = (
+        list(DateRange.parse(args.study_date).windows(args.date_window_days))
+        if args.study_date
+        else [None]
+    )
+    pacs = PacsOptions(
+        connections=args.connections,
+        windows=windows,
+        modalities=[code.upper() for code in args.modality],
+    )
+    policy = RetryPolicy(attempts=args.retries, timeout_seconds=args.timeout)
+    if args.dicomweb:
+        from .dicomweb_source import DicomwebSource
+        from .pacs_credentials import check_url_has_no_secret, load_credentials
+
+        check_url_has_no_secret(args.dicomweb)
+        return DicomwebSource(args.dicomweb, load_credentials(), policy), pacs
+    from .dimse_source import DimseSource
+
+    if not args.called_aet:
+        raise ValueError("--dimse needs --called-aet (the archive's AE title)")
+    return DimseSource.from_address(args.dimse, args.aet, args.called_aet, policy), pacs
+
+
+def _harvest_pacs(source, pacs, options, args):
+    """The summary of a PACS harvest, None after a one-line error (what was read is committed)."""
+    from .pacs_harvest import harvest_pacs
+    from .pacs_retry import SourceError
+    from .store import open_store
+
+    store = open_store(args.target, duckdb_path(args.db))
+    try:
+        return harvest_pacs(source, store, options, pacs)
+    except SourceError as error:
+        print(f"omop-imaging harvest: {error}", file=sys.stderr)
+        return None
+    finally:
+        store.close()
 
 
 def _deidentifier(args):

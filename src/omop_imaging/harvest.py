@@ -212,6 +212,12 @@ class _BatchWriter:
         self.lock = threading.Lock()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="omop-imaging-writer")
         self._writing: Future | None = None
+        self.superseded: list[int] = []  # stored records the next batch removes (see supersede)
+
+    def supersede(self, file_ids: list[int]) -> None:
+        """Remove these stored records with the next batch (e.g. a PACS study rejected by an
+        earlier run and harvested now)."""
+        self.superseded.extend(file_ids)
 
     def add(self, results: list[tuple[FileRecord, ElementRows]], progress) -> None:
         for record, _rows in results:
@@ -230,11 +236,12 @@ class _BatchWriter:
     def flush(self) -> None:
         """Hand the collected results to the writer thread, after the batch before them is in
         (at most one batch is being written: memory stays bounded, a load error surfaces here)."""
-        if not self.results:
+        if not self.results and not self.superseded:
             return
         results, self.results = self.results, []
+        superseded, self.superseded = self.superseded, []
         self._wait_for_writer()
-        self._writing = self._writer.submit(self._write, results)
+        self._writing = self._writer.submit(self._write, results, superseded)
 
     def finish(self) -> None:
         """Write what is left and wait until every batch is committed."""
@@ -249,10 +256,11 @@ class _BatchWriter:
             writing, self._writing = self._writing, None
             writing.result()
 
-    def _write(self, results: list[tuple[FileRecord, ElementRows]]) -> None:
+    def _write(self, results: list[tuple[FileRecord, ElementRows]], superseded: list[int]) -> None:
         with self.lock:
             self.store.begin_batch()  # other harvests may be writing: plan on what they committed
             batch = self._plan(results)
+            batch.replaced_file_ids = sorted({*batch.replaced_file_ids, *superseded})
             demoted_rows = self.store.write_batch(batch)
         self.summary.elements += batch.elements.num_rows - demoted_rows
 

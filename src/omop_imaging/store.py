@@ -127,6 +127,19 @@ class StagingStore:
         )
         return InstanceRef(*rows[0]) if rows else None
 
+    def harvested_instance_counts(self, series_uids: list[str], uri_prefix: str) -> dict[str, int]:
+        """Instances harvested per series from one PACS (their URIs start with `uri_prefix`)."""
+        if not series_uids:
+            return {}
+        rows = self._query(
+            f"select series_instance_uid, count(*) from {FILE_TABLE} "
+            f"where status = 'harvested' and substr(file_path, 1, {len(uri_prefix)}) = {self.placeholder} "
+            f"and series_instance_uid in ({self._placeholders(series_uids)}) "
+            "group by series_instance_uid",
+            [uri_prefix, *series_uids],
+        )
+        return dict(rows)
+
     # -- writing --------------------------------------------------------------------------------
     def write_batch(self, batch: Batch) -> int:
         """One transaction: remove replaced files, demote old representatives, load the new rows.

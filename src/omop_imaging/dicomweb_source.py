@@ -1,0 +1,159 @@
+"""A DICOMweb server as a harvest source, through dicomweb-client: QIDO-RS lists studies (paged,
+one date window at a time) and series, WADO-RS reads the metadata of a series' instances. Pixel
+data and other bulk data are never fetched: their BulkDataURI makes a row that records them present.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+
+import requests
+from dicomweb_client.api import DICOMwebClient
+from pydicom.dataset import Dataset
+
+from .pacs_credentials import Credentials
+from .pacs_retry import RetryPolicy, with_retries
+from .pacs_source import SeriesRef, StudyRef, UidMap, parsed_instance
+from .reader import FileRecord
+
+PAGE_SIZE = 1000  # QIDO results asked for at a time
+STUDY_FIELDS = ["StudyInstanceUID", "NumberOfStudyRelatedInstances"]
+SERIES_FIELDS = ["SeriesInstanceUID", "Modality", "NumberOfSeriesRelatedInstances"]
+_UID, _STUDY_INSTANCES = "0020000D", "00201208"
+_SERIES_UID, _MODALITY, _SERIES_INSTANCES = "0020000E", "00080060", "00201209"
+
+
+class DicomwebSource:
+    def __init__(
+        self,
+        url: str,
+        credentials: Credentials | None = None,
+        policy: RetryPolicy | None = None,
+        page_size: int = PAGE_SIZE,
+    ):
+        self.prefix = url.rstrip("/")
+        self.label = self.prefix
+        self.credentials = credentials
+        self.policy = policy or RetryPolicy()
+        self.page_size = page_size
+        self._local = threading.local()  # a client (and HTTP session) per thread
+        # dicomweb-client logs the server's Warning headers and every request: not for users.
+        logging.getLogger("dicomweb_client").setLevel(logging.ERROR)
+
+    def _client(self) -> DICOMwebClient:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            session = requests.Session()
+            if self.credentials is not None:
+                self.credentials.apply(session)
+            # permissive_uid: archives hold UIDs that break the rules (too long, not digits); the
+            # harvest stores them as it would from a file.
+            client = DICOMwebClient(
+                self.prefix,
+                session=session,
+                timeout=self.policy.timeout_seconds,
+                permissive_uid=True,
+            )
+            client.set_http_retry_params(retry=False)  # pacs_retry decides, Retry-After included
+            self._local.client = client
+        return client
+
+    # -- QIDO-RS --------------------------------------------------------------------------------
+    def studies(self, windows: list[str | None], modalities: list[str]) -> Iterator[StudyRef]:
+        """Every study of the date windows (None: no date filter) with one of the modalities
+        (none: any), each once, a page at a time. A study UID can come twice (an archive that
+        keys studies by patient as well, e.g. Orthanc): its series are read once, whole."""
+        for window in windows:
+            seen: set[str] = set()
+            for modality in modalities or [None]:
+                filters = {}
+                if window:
+                    filters["StudyDate"] = window
+                if modality:
+                    filters["ModalitiesInStudy"] = modality
+                for item in self._pages("studies", filters):
+                    uid = _first(item, _UID)
+                    if uid and uid not in seen:
+                        seen.add(uid)
+                        yield StudyRef(uid, _count(item, _STUDY_INSTANCES))
+
+    def _pages(self, what: str, filters: dict) -> Iterator[dict]:
+        offset = 0
+        while True:
+            page = with_retries(
+                lambda offset=offset: self._client().search_for_studies(
+                    limit=self.page_size,
+                    offset=offset,
+                    fields=STUDY_FIELDS,
+                    search_filters=filters,
+                ),
+                f"QIDO-RS {what} (offset {offset}) at {self.label}",
+                self.policy,
+            )
+            if not page:
+                return
+            yield from page
+            offset += len(page)
+
+    def series(self, study_uid: str) -> list[SeriesRef]:
+        found: list[SeriesRef] = []
+        while True:
+            offset = len(found)
+            page = with_retries(
+                lambda offset=offset: self._client().search_for_series(
+                    study_uid, limit=self.page_size, offset=offset, fields=SERIES_FIELDS
+                ),
+                "QIDO-RS series of the study",
+                self.policy,
+            )
+            found += [
+                SeriesRef(uid, _count(item, _SERIES_INSTANCES), _first(item, _MODALITY))
+                for item in page
+                if (uid := _first(item, _SERIES_UID))
+            ]
+            if len(page) < self.page_size:
+                return found
+
+    # -- WADO-RS --------------------------------------------------------------------------------
+    def instances(
+        self, study_uid: str, series: SeriesRef, uid_map: UidMap
+    ) -> list[tuple[FileRecord, Dataset | None]]:
+        metadata = with_retries(
+            lambda: self._client().retrieve_series_metadata(study_uid, series.uid),
+            "WADO-RS metadata of a series",
+            self.policy,
+        )
+        return [
+            parsed_instance(
+                lambda item=item: Dataset.from_json(item, _bulk_data_not_fetched),
+                self.prefix,
+                study_uid,
+                series.uid,
+                position,
+                uid_map,
+            )
+            for position, item in enumerate(metadata)
+        ]
+
+    def study_uri(self, study_uid: str, uid_map: UidMap) -> str:
+        return f"{self.prefix}/studies/{uid_map(study_uid)}"
+
+
+def _bulk_data_not_fetched(tag: str, vr: str, uri: str) -> None:
+    """A BulkDataURI: the element is kept without a value, as a file harvest keeps bulk data."""
+    return None
+
+
+def _first(item: dict, tag: str) -> str | None:
+    values = (item.get(tag) or {}).get("Value") or []
+    return str(values[0]).strip() or None if values else None
+
+
+def _count(item: dict, tag: str) -> int | None:
+    value = _first(item, tag)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

@@ -88,8 +88,15 @@ def _add_pacs_options(harvest: argparse.ArgumentParser) -> None:
         type=int,
         default=5,
         metavar="N",
-        help="tries of a failing request, the first included (default 5; pauses double from 1 s, "
-        "or as the server's Retry-After says)",
+        help="tries of a failing request, the first included (default 5); the server's "
+        "Retry-After decides the pause when it gives one",
+    )
+    pacs.add_argument(
+        "--retry-pause",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="first pause before a retry; it doubles with every retry, at most 60 s (default 1)",
     )
     pacs.add_argument(
         "--timeout", type=float, default=60, metavar="SECONDS", help="per request (default 60)"
@@ -448,7 +455,9 @@ def _pacs_source(args):
         windows=windows,
         modalities=[code.upper() for code in args.modality],
     )
-    policy = RetryPolicy(attempts=args.retries, timeout_seconds=args.timeout)
+    policy = RetryPolicy(
+        attempts=args.retries, backoff_seconds=args.retry_pause, timeout_seconds=args.timeout
+    )
     if args.dicomweb:
         from .dicomweb_source import DicomwebSource
         from .pacs_credentials import check_url_has_no_secret, load_credentials

@@ -6,12 +6,14 @@ data and other bulk data are never fetched: their BulkDataURI makes a row that r
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Iterator
 
 import requests
 from dicomweb_client.api import DICOMwebClient
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 
 from .pacs_credentials import Credentials
 from .pacs_retry import RetryPolicy, with_retries
@@ -97,13 +99,13 @@ class DicomwebSource:
             yield from page
             offset += len(page)
 
-    def series(self, study_uid: str) -> list[SeriesRef]:
+    def series(self, study: StudyRef) -> list[SeriesRef]:
         found: list[SeriesRef] = []
         while True:
             offset = len(found)
             page = with_retries(
                 lambda offset=offset: self._client().search_for_series(
-                    study_uid, limit=self.page_size, offset=offset, fields=SERIES_FIELDS
+                    study.uid, limit=self.page_size, offset=offset, fields=SERIES_FIELDS
                 ),
                 "QIDO-RS series of the study",
                 self.policy,
@@ -127,7 +129,7 @@ class DicomwebSource:
         )
         return [
             parsed_instance(
-                lambda item=item: Dataset.from_json(item, _bulk_data_not_fetched),
+                lambda item=item: dataset_from_json(item),
                 self.prefix,
                 study_uid,
                 series.uid,
@@ -139,6 +141,41 @@ class DicomwebSource:
 
     def study_uri(self, study_uid: str, uid_map: UidMap) -> str:
         return f"{self.prefix}/studies/{uid_map(study_uid)}"
+
+
+def dataset_from_json(item: dict) -> Dataset:
+    """A DICOM JSON data set read as the file harvest reads a file: bulk data never fetched, the
+    elements after the pixel data (e.g. trailing padding), which a file harvest never reads, left
+    out, and decimal and integer strings (DS, IS), which JSON carries as numbers, given back as
+    text: integral values without a decimal part, others in their shortest form (a file's own
+    spelling, e.g. '0.500', is not in the JSON)."""
+    before_pixels = {tag: element for tag, element in item.items() if tag.upper() <= _PIXEL_DATA}
+    dataset = Dataset.from_json(before_pixels, _bulk_data_not_fetched)
+    _numbers_as_text(dataset)
+    return dataset
+
+
+def _numbers_as_text(dataset: Dataset) -> None:
+    for element in dataset:
+        if element.VR in ("DS", "IS") and element.value not in (None, ""):
+            values = element.value if isinstance(element.value, MultiValue) else [element.value]
+            element.value = "\\".join(_number_text(value) for value in values)
+        elif element.VR == "SQ":
+            for item in element.value:
+                _numbers_as_text(item)
+
+
+def _number_text(value) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)  # a server that passed an invalid string through: kept as it is
+    if not math.isfinite(number):
+        return str(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+_PIXEL_DATA = "7FE00010"
 
 
 def _bulk_data_not_fetched(tag: str, vr: str, uri: str) -> None:

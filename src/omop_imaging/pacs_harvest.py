@@ -112,22 +112,29 @@ def harvest_pacs(
 
     pool = ThreadPoolExecutor(pacs.connections, thread_name_prefix="omop-imaging-pacs")
     in_flight: set[Future] = set()
+    listing_failed: SourceError | None = None
     try:
-        for study in source.studies(pacs.windows, pacs.modalities):
-            listed += 1
-            if study.instances:
-                progress.total += study.instances
-                progress.refresh()
-            in_flight.add(
-                pool.submit(_read_study, source, study, store, writer, options, pacs, uid_map)
-            )
-            while len(in_flight) >= 2 * pacs.connections:
-                finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    collect(future)
-        for future in in_flight:
-            collect(future)
-        in_flight = set()
+        try:
+            for study in source.studies(pacs.windows, pacs.modalities):
+                listed += 1
+                if study.instances:
+                    progress.total += study.instances
+                    progress.refresh()
+                in_flight.add(
+                    pool.submit(_read_study, source, study, store, writer, options, pacs, uid_map)
+                )
+                while len(in_flight) >= 2 * pacs.connections:
+                    finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        collect(future)
+        except AuthenticationFailed:
+            raise
+        except SourceError as error:
+            # The listing broke off (server gone): keep what the studies in flight bring, then
+            # report; a re-run lists again and skips what is stored.
+            listing_failed = error
+        while in_flight:
+            collect(in_flight.pop())
         writer.finish()
     finally:
         for future in in_flight:
@@ -135,6 +142,8 @@ def harvest_pacs(
         pool.shutdown(wait=True)
         writer.close()
         progress.close()
+    if listing_failed is not None:
+        raise listing_failed
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -152,7 +161,7 @@ def _read_study(
     except refused credentials, which stop the run."""
     outcome = _StudyOutcome(study, [], source.study_uri(study.uid, uid_map))
     try:
-        series = source.series(study.uid)
+        series = source.series(study)
         if pacs.modalities:
             series = [one for one in series if one.modality in pacs.modalities]
         with writer.lock:  # the writer thread uses the same connection

@@ -23,6 +23,10 @@ class SourceError(Exception):
     """A request that failed for good (after its retries): the reason, in one line."""
 
 
+class TransientError(Exception):
+    """A failure worth another try that is not an HTTP one (e.g. a DICOM association aborted)."""
+
+
 class AuthenticationFailed(SourceError):
     """The server refused the credentials: the whole run stops (every request would fail)."""
 
@@ -63,6 +67,9 @@ def with_retries(
             if status not in RETRIED_STATUSES:
                 raise SourceError(f"{what}: {reason}") from None
             retry_after = _retry_after(error.response)
+        except TransientError as error:
+            reason = str(error)
+            retry_after = None
         except (requests.Timeout, requests.ConnectionError) as error:
             reason = "timed out" if isinstance(error, requests.Timeout) else "connection failed"
             retry_after = None

@@ -4,8 +4,9 @@ header of every instance of a series, each located by a URI that takes a file pa
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from pydicom.dataset import Dataset
@@ -21,6 +22,8 @@ STUDY_DATE_FORMAT = "%Y%m%d"
 class StudyRef:
     uid: str
     instances: int | None  # Number of Study Related Instances, when the server gives it
+    # What the study query answered, when the source builds instances from it (DIMSE).
+    attributes: Dataset | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class SeriesRef:
     uid: str
     instances: int | None  # Number of Series Related Instances, when the server gives it
     modality: str | None
+    attributes: Dataset | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ class PacsSource(Protocol):
 
     def studies(self, windows: list[str | None], modalities: list[str]) -> Iterator[StudyRef]: ...
 
-    def series(self, study_uid: str) -> list[SeriesRef]: ...
+    def series(self, study: StudyRef) -> list[SeriesRef]: ...
 
     def instances(
         self, study_uid: str, series: SeriesRef, uid_map: UidMap
@@ -100,7 +104,9 @@ def parsed_instance(
     """A record and data set for one instance a server described; `build()` makes the data set.
     A failure (no SOP Instance UID, a malformed answer) rejects the record, as a bad file is, under
     the series URI and the instance's position in the answer."""
-    record = FileRecord(0, "", 0, 0, "rejected")
+    # No file size; the time the server described it stands for a file's modification time (the
+    # build falls back on it for a study without a date, as for a file).
+    record = FileRecord(0, "", 0, time.time_ns(), "rejected")
     dataset = guarded(record, _identified, build, record)
     if dataset is not None:
         record.status = "harvested"

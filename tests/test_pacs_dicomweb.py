@@ -4,7 +4,6 @@ the same CDM outputs after a dbt build, paths and URIs aside, on DuckDB and Post
 from __future__ import annotations
 
 import shutil
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -12,7 +11,15 @@ import psycopg2
 import pydicom
 import pytest
 from build_helpers import omop_imaging
-from orthanc_server import PASSWORD, USER, copy_files, dicom_files_under, start_orthanc
+from cdm_outputs import assert_same_outputs, output_rows
+from orthanc_server import (
+    PASSWORD,
+    USER,
+    copy_files,
+    dicom_files_under,
+    orthanc_keeps_whole,
+    start_orthanc,
+)
 
 from omop_imaging.dicomweb_source import DicomwebSource
 from omop_imaging.harvest import HarvestOptions, harvest
@@ -22,34 +29,6 @@ from omop_imaging.pacs_retry import RetryPolicy
 from omop_imaging.store import open_store
 
 pytestmark = pytest.mark.slow
-
-OUTPUT_TABLES = [
-    "person",
-    "procedure_occurrence",
-    "image_occurrence",
-    "measurement",
-    "image_feature",
-    "radiology_occurrence",
-    "radiology_image",
-]
-# Where the instance was read from (a folder, a file, a URI), and when the build ran.
-LOCATION_COLUMNS = {"local_path", "file_path", "wadors_uri", "alg_datetime"}
-# Sample files whose DICOMweb rendering by Orthanc 1.10 differs from the file itself, so they
-# cannot show that the harvest treats both alike: Orthanc leaves out palette LUT descriptors
-# (0028,1101-1103), decodes an ISO 2022 Japanese header with the yen sign as one value, and
-# reads a malformed sequence differently.
-ORTHANC_RENDERS_DIFFERENTLY = {"J2K_pixelrep_mismatch.dcm", "bad_sequence.dcm"}
-LUT_DESCRIPTORS = (0x00281101, 0x00281102, 0x00281103)
-
-
-def comparable(path: Path) -> bool:
-    if path.name in ORTHANC_RENDERS_DIFFERENTLY:
-        return False
-    try:
-        header = pydicom.dcmread(path, stop_before_pixels=True, force=True)
-    except Exception:
-        return True  # Orthanc refuses it as well
-    return not any(tag in header for tag in LUT_DESCRIPTORS)
 
 
 def study_uid(path: Path) -> str | None:
@@ -64,7 +43,7 @@ def loaded_pacs(tmp_path_factory, sample_folders):
     """Orthanc holding the comparable sample files; the files it stored, copied to a folder."""
     server = start_orthanc(tmp_path_factory.mktemp("orthanc"))
     try:
-        files = [path for path in dicom_files_under(sample_folders) if comparable(path)]
+        files = [path for path in dicom_files_under(sample_folders) if orthanc_keeps_whole(path)]
         stored = server.upload(files)
         yield server, stored
     finally:
@@ -91,43 +70,6 @@ def disk_harvest(files: list[Path], folder: Path, store) -> None:
         "delete from dicom_raw.header_element where tag like '____0000'"
     )
     store.connection.commit()
-
-
-def output_rows(query, schema: str = "cdm") -> dict[str, list[tuple]]:
-    """Every output table's rows, location columns left out, numbers written as text compared
-    as numbers (JSON carries DS and IS as numbers: '5.000000' comes back as '5')."""
-    tables = {}
-    for table in OUTPUT_TABLES:
-        columns = [
-            name
-            for (name,) in query(
-                "select column_name from information_schema.columns "
-                f"where table_schema = '{schema}' and table_name = '{table}' "
-                "order by ordinal_position"
-            )
-            if name not in LOCATION_COLUMNS
-        ]
-        rows = query(f"select {', '.join(columns)} from {schema}.{table}")
-        tables[table] = sorted((tuple(_number(value) for value in row) for row in rows), key=repr)
-    return tables
-
-
-def _number(value):
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    if isinstance(value, Decimal):  # PostgreSQL's numeric
-        return float(value)
-    return value
-
-
-def assert_same_outputs(over_dicomweb: dict, from_disk: dict) -> None:
-    for table in OUTPUT_TABLES:
-        assert over_dicomweb[table], f"{table} is empty"
-        assert len(over_dicomweb[table]) == len(from_disk[table]), table
-        assert over_dicomweb[table] == from_disk[table], table
 
 
 def test_dicomweb_harvest_builds_the_same_cdm_as_the_files_on_duckdb(loaded_pacs, tmp_path):

@@ -9,18 +9,12 @@ import pytest
 import requests
 from build_helpers import omop_imaging
 from fault_proxy import Fault, FaultProxy
-from orthanc_server import PASSWORD, USER, dicom_files_under, start_orthanc
+from orthanc_server import PASSWORD, USER, dicom_files_under, orthanc_answers_404, start_orthanc
 
 from omop_imaging.pacs_credentials import TOKEN_VARIABLE, USER_VARIABLE
 from omop_imaging.pacs_retry import RetryPolicy, SourceError, with_retries
 
 TOKEN = "the-right-token-0123456789"
-
-
-# Files of one series under two patients: Orthanc stores them all, then answers 404 for the
-# series' metadata (the comparison test shows such a study recorded as rejected).
-def orthanc_answers_404(name: str) -> bool:
-    return name == "badVR.dcm" or name.startswith("rtdose")
 
 
 @pytest.fixture(scope="module")

@@ -193,3 +193,39 @@ def test_credentials_on_the_url_are_refused(pacs, duckdb_file):
     assert result.returncode == 2
     assert "holds a user name or password" in result.stderr
     assert PASSWORD not in result.stderr
+
+
+def test_deidentified_dicomweb_harvest_keeps_no_original_uid(pacs, duckdb_file):
+    key = "a-test-key-of-more-than-16-bytes"
+    omop_imaging(
+        "harvest",
+        "--dicomweb",
+        pacs.dicomweb_url,
+        "--db",
+        duckdb_file,
+        "--no-progress",
+        "--deidentify",
+        environ={
+            USER_VARIABLE: USER,
+            "OMOP_IMAGING_DICOMWEB_PASSWORD": PASSWORD,
+            "OMOP_IMAGING_DEID_KEY": key,
+        },
+    )
+    study_uids = requests.get(
+        f"{pacs.dicomweb_url}/studies", auth=(USER, PASSWORD), timeout=30
+    ).json()
+    originals = {study["0020000D"]["Value"][0] for study in study_uids}
+    stored = str(staged(duckdb_file, "select * from dicom_raw.harvested_file")) + str(
+        staged(duckdb_file, "select * from dicom_raw.header_element")
+    )
+    assert len(originals) > 20
+    assert not [uid for uid in originals if uid in stored]
+    assert staged(
+        duckdb_file,
+        "select count(*) from dicom_raw.header_element where keyword = 'PatientName'",
+    ) == [(0,)]
+    patient_ids = staged(
+        duckdb_file,
+        "select distinct value_text from dicom_raw.header_element where tag = '00100020'",
+    )
+    assert patient_ids and all(len(value) == 32 for (value,) in patient_ids if value)

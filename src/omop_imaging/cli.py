@@ -413,6 +413,13 @@ def _harvest(args) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.paths and (args.study_date or args.modality or args.called_aet):
+        print(
+            "omop-imaging harvest: --study-date, --modality and --called-aet go with "
+            "--dicomweb or --dimse, not with PATHs",
+            file=sys.stderr,
+        )
+        return 2
     if args.paths:
         store = open_store(args.target, duckdb_path(args.db))
         try:

@@ -15,6 +15,7 @@ from dicomweb_client.api import DICOMwebClient
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
+from .header_policy import INSTANCE_LEVEL_TAGS
 from .pacs_credentials import Credentials
 from .pacs_retry import RetryPolicy, with_retries
 from .pacs_source import SeriesRef, StudyRef, UidMap, parsed_instance
@@ -25,6 +26,8 @@ STUDY_FIELDS = ["StudyInstanceUID", "NumberOfStudyRelatedInstances"]
 SERIES_FIELDS = ["SeriesInstanceUID", "Modality", "NumberOfSeriesRelatedInstances"]
 _UID, _STUDY_INSTANCES = "0020000D", "00201208"
 _SERIES_UID, _MODALITY, _SERIES_INSTANCES = "0020000E", "00080060", "00201209"
+_SOP = "00080018"
+_INSTANCE_LEVEL_KEYS = frozenset(f"{tag:08X}" for tag in INSTANCE_LEVEL_TAGS)
 
 
 class DicomwebSource:
@@ -120,42 +123,66 @@ class DicomwebSource:
 
     # -- WADO-RS --------------------------------------------------------------------------------
     def instances(
-        self, study_uid: str, series: SeriesRef, uid_map: UidMap
+        self, study_uid: str, series: SeriesRef, uid_map: UidMap, trim: bool = False
     ) -> list[tuple[FileRecord, Dataset | None]]:
         metadata = with_retries(
             lambda: self._client().retrieve_series_metadata(study_uid, series.uid),
             "WADO-RS metadata of a series",
             self.policy,
         )
-        return [
-            parsed_instance(
-                lambda item=item: dataset_from_json(item),
-                self.prefix,
-                study_uid,
-                series.uid,
-                position,
-                uid_map,
+        # Reading DICOM JSON into a data set costs far more than the HTTP request: with `trim`,
+        # only the representative's whole header is read, as the file harvest's workers do.
+        representative = min(filter(None, (_first(item, _SOP) for item in metadata)), default=None)
+        parsed = []
+        for position, item in enumerate(metadata):
+            whole = not trim or _first(item, _SOP) == representative
+            part = item if whole else _instance_level(item)
+            parsed.append(
+                parsed_instance(
+                    lambda part=part: dataset_from_json(part),
+                    self.prefix,
+                    study_uid,
+                    series.uid,
+                    position,
+                    uid_map,
+                    _element_count(item),
+                )
             )
-            for position, item in enumerate(metadata)
-        ]
+        return parsed
 
     def study_uri(self, study_uid: str, uid_map: UidMap) -> str:
         return f"{self.prefix}/studies/{uid_map(study_uid)}"
 
 
 def dataset_from_json(item: dict) -> Dataset:
-    """A DICOM JSON data set read as the file harvest reads a file: bulk data never fetched, the
+    """A DICOM JSON data set read as the file harvest reads a file: bulk data never fetched (an
+    element given by BulkDataURI is kept without a value, as a file harvest keeps bulk data), the
     elements after the pixel data (e.g. trailing padding), which a file harvest never reads, left
     out, and decimal and integer strings (DS, IS), which JSON carries as numbers, given back as
     text: integral values without a decimal part, others in their shortest form (a file's own
     spelling, e.g. '0.500', is not in the JSON)."""
-    before_pixels = {tag: element for tag, element in item.items() if tag.upper() <= _PIXEL_DATA}
-    dataset = Dataset.from_json(before_pixels, _bulk_data_not_fetched)
-    _numbers_as_text(dataset)
-    return dataset
+    return _numbers_as_text(Dataset.from_json(_without_bulk_data(item)))
 
 
-def _numbers_as_text(dataset: Dataset) -> None:
+def _without_bulk_data(item: dict) -> dict:
+    """The JSON without bulk-data URIs (nor what follows the pixel data). Cheaper than a handler
+    that ignores them: pydicom inspects a handler's signature for every element."""
+    kept = {}
+    for tag, element in item.items():
+        if tag.upper() > _PIXEL_DATA or not isinstance(element, dict):
+            continue
+        if "BulkDataURI" in element:
+            element = {"vr": element.get("vr")}
+        elif element.get("vr") == "SQ" and element.get("Value"):
+            element = {
+                **element,
+                "Value": [_without_bulk_data(value) for value in element["Value"]],
+            }
+        kept[tag] = element
+    return kept
+
+
+def _numbers_as_text(dataset: Dataset) -> Dataset:
     for element in dataset:
         if element.VR in ("DS", "IS") and element.value not in (None, ""):
             values = element.value if isinstance(element.value, MultiValue) else [element.value]
@@ -163,6 +190,7 @@ def _numbers_as_text(dataset: Dataset) -> None:
         elif element.VR == "SQ":
             for item in element.value:
                 _numbers_as_text(item)
+    return dataset
 
 
 def _number_text(value) -> str:
@@ -178,9 +206,13 @@ def _number_text(value) -> str:
 _PIXEL_DATA = "7FE00010"
 
 
-def _bulk_data_not_fetched(tag: str, vr: str, uri: str) -> None:
-    """A BulkDataURI: the element is kept without a value, as a file harvest keeps bulk data."""
-    return None
+def _instance_level(item: dict) -> dict:
+    return {tag: element for tag, element in item.items() if tag.upper() in _INSTANCE_LEVEL_KEYS}
+
+
+def _element_count(item: dict) -> int:
+    """Top-level elements, file meta information and what follows the pixel data apart."""
+    return sum(1 for tag in item if not tag.startswith("0002") and tag.upper() < _PIXEL_DATA)
 
 
 def _first(item: dict, tag: str) -> str | None:

@@ -114,8 +114,9 @@ class DimseSource:
         return found
 
     def instances(
-        self, study_uid: str, series: SeriesRef, uid_map: UidMap
+        self, study_uid: str, series: SeriesRef, uid_map: UidMap, trim: bool = False
     ) -> list[tuple[FileRecord, Dataset | None]]:
+        """`trim` changes nothing: the answers hold few attributes anyway."""
         query = _query(
             "IMAGE", IMAGE_KEYS, StudyInstanceUID=study_uid, SeriesInstanceUID=series.uid
         )

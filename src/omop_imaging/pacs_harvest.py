@@ -2,8 +2,9 @@
 
 The main thread lists studies a page at a time and keeps up to 2 x `connections` studies in
 flight on `connections` threads; each thread lists a study's series, leaves out those harvested
-before and unchanged since (same number of instances), reads the others' headers and turns them
-into rows with the reader's code (same header policy, --deidentify, representatives). A study that
+before and unchanged since (same number of instances) and has the others read on a second pool of
+`connections` threads, which fetch each series' headers and turn them into rows with the reader's
+code (same header policy, --deidentify, representatives). A study that
 keeps failing after its retries is stored as a rejected record (its URI, the reason) and the run
 goes on; the next run harvests it and removes that record. The batch writer is the file harvest's.
 """
@@ -110,7 +111,10 @@ def harvest_pacs(
         progress.update(len(outcome.results) + outcome.unchanged_instances)
         progress.set_postfix_str(f"{done}/{listed} studies", refresh=False)
 
-    pool = ThreadPoolExecutor(pacs.connections, thread_name_prefix="omop-imaging-pacs")
+    # Studies on one pool (listing their series), series metadata on another: a study thread
+    # waits for its series, a series thread never waits for anything, so neither pool can stall.
+    pool = ThreadPoolExecutor(pacs.connections, thread_name_prefix="omop-imaging-study")
+    series_pool = ThreadPoolExecutor(pacs.connections, thread_name_prefix="omop-imaging-series")
     in_flight: set[Future] = set()
     listing_failed: SourceError | None = None
     try:
@@ -121,7 +125,17 @@ def harvest_pacs(
                     progress.total += study.instances
                     progress.refresh()
                 in_flight.add(
-                    pool.submit(_read_study, source, study, store, writer, options, pacs, uid_map)
+                    pool.submit(
+                        _read_study,
+                        source,
+                        study,
+                        store,
+                        writer,
+                        options,
+                        pacs,
+                        uid_map,
+                        series_pool,
+                    )
                 )
                 while len(in_flight) >= 2 * pacs.connections:
                     finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -140,6 +154,7 @@ def harvest_pacs(
         for future in in_flight:
             future.cancel()
         pool.shutdown(wait=True)
+        series_pool.shutdown(wait=True)
         writer.close()
         progress.close()
     if listing_failed is not None:
@@ -156,10 +171,14 @@ def _read_study(
     options: HarvestOptions,
     pacs: PacsOptions,
     uid_map: UidMap,
+    series_pool: ThreadPoolExecutor,
 ) -> _StudyOutcome:
     """One study's rows (on a pool thread); a study that fails becomes a reason, never an error,
     except refused credentials, which stop the run."""
     outcome = _StudyOutcome(study, [], source.study_uri(study.uid, uid_map))
+    # Only a series' representative keeps more than its instance-level rows (de-identification
+    # reads every header whole: a date shift needs the Patient ID).
+    trim = not options.full_headers and options.deidentifier is None
     try:
         series = source.series(study)
         if pacs.modalities:
@@ -168,14 +187,27 @@ def _read_study(
             stored = store.harvested_instance_counts(
                 [uid_map(one.uid) for one in series], source.prefix
             )
+        todo = []
         for one in series:
             if one.instances is not None and stored.get(uid_map(one.uid)) == one.instances:
                 outcome.series_unchanged += 1
                 outcome.unchanged_instances += one.instances
-                continue
-            parsed = _first_of_each_uri(source.instances(study.uid, one, uid_map))
-            outcome.results += header_rows(parsed, options.full_headers, options.deidentifier)
-            outcome.series_read += 1
+            else:
+                todo.append(one)
+
+        def read_series(one):
+            parsed = _first_of_each_uri(source.instances(study.uid, one, uid_map, trim))
+            return header_rows(parsed, options.full_headers, options.deidentifier)
+
+        # The series of one study are read side by side (a study may hold most of a run).
+        reading = [series_pool.submit(read_series, one) for one in todo]
+        try:
+            for future in reading:
+                outcome.results += future.result()
+                outcome.series_read += 1
+        finally:
+            for future in reading:
+                future.cancel()
     except AuthenticationFailed:
         raise
     except SourceError as error:

@@ -83,8 +83,12 @@ class PacsSource(Protocol):
     def series(self, study: StudyRef) -> list[SeriesRef]: ...
 
     def instances(
-        self, study_uid: str, series: SeriesRef, uid_map: UidMap
-    ) -> list[tuple[FileRecord, Dataset | None]]: ...
+        self, study_uid: str, series: SeriesRef, uid_map: UidMap, trim: bool
+    ) -> list[tuple[FileRecord, Dataset | None]]:
+        """The series' instances; with `trim`, the source may give only the instance-level
+        attributes of all but the instance with the smallest SOP Instance UID (the series'
+        representative: the only one whose other rows are kept)."""
+        ...
 
     def study_uri(self, study_uid: str, uid_map: UidMap) -> str: ...
 
@@ -100,10 +104,12 @@ def parsed_instance(
     series_uid: str,
     position: int,
     uid_map: UidMap,
+    element_count: int | None = None,
 ) -> tuple[FileRecord, Dataset | None]:
-    """A record and data set for one instance a server described; `build()` makes the data set.
-    A failure (no SOP Instance UID, a malformed answer) rejects the record, as a bad file is, under
-    the series URI and the instance's position in the answer."""
+    """A record and data set for one instance a server described; `build()` makes the data set
+    (`element_count`: the header's top-level elements, when the data set holds only part of
+    them). A failure (no SOP Instance UID, a malformed answer) rejects the record, as a bad file
+    is, under the series URI and the instance's position in the answer."""
     # No file size; the time the server described it stands for a file's modification time (the
     # build falls back on it for a study without a date, as for a file).
     record = FileRecord(0, "", 0, time.time_ns(), "rejected")
@@ -111,7 +117,7 @@ def parsed_instance(
     if dataset is not None:
         record.status = "harvested"
         # Top-level elements, file meta information and pixel data apart (as for a file).
-        record.element_count = sum(
+        record.element_count = element_count or sum(
             1 for tag in list(dataset.keys()) if tag >> 16 != 0x0002 and tag != PIXEL_DATA_TAG
         )
         sop = uid_map(record.sop_instance_uid)

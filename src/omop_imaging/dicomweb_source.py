@@ -18,7 +18,7 @@ from pydicom.multival import MultiValue
 from .header_policy import INSTANCE_LEVEL_TAGS
 from .pacs_credentials import Credentials
 from .pacs_retry import RetryPolicy, with_retries
-from .pacs_source import SeriesRef, StudyRef, UidMap, parsed_instance
+from .pacs_source import PIXEL_DATA_TAG, SeriesRef, StudyRef, UidMap, parsed_instance
 from .reader import FileRecord
 
 PAGE_SIZE = 1000  # QIDO results asked for at a time
@@ -27,6 +27,7 @@ SERIES_FIELDS = ["SeriesInstanceUID", "Modality", "NumberOfSeriesRelatedInstance
 _UID, _STUDY_INSTANCES = "0020000D", "00201208"
 _SERIES_UID, _MODALITY, _SERIES_INSTANCES = "0020000E", "00080060", "00201209"
 _SOP = "00080018"
+_TRANSFER_SYNTAX, _AVAILABLE_TRANSFER_SYNTAX = "00020010", "00083002"
 _INSTANCE_LEVEL_KEYS = frozenset(f"{tag:08X}" for tag in INSTANCE_LEVEL_TAGS)
 
 
@@ -137,17 +138,21 @@ class DicomwebSource:
         for position, item in enumerate(metadata):
             whole = not trim or _first(item, _SOP) == representative
             part = item if whole else _instance_level(item)
-            parsed.append(
-                parsed_instance(
-                    lambda part=part: dataset_from_json(part),
-                    self.prefix,
-                    study_uid,
-                    series.uid,
-                    position,
-                    uid_map,
-                    _element_count(item),
-                )
+            record, dataset = parsed_instance(
+                lambda part=part: dataset_from_json(part),
+                self.prefix,
+                study_uid,
+                series.uid,
+                position,
+                uid_map,
+                _element_count(item),
             )
+            # The file's transfer syntax when the server gives it (file meta or Available
+            # Transfer Syntax UID); a file harvest reads it from the file meta information.
+            record.transfer_syntax_uid = _first(item, _TRANSFER_SYNTAX) or _first(
+                item, _AVAILABLE_TRANSFER_SYNTAX
+            )
+            parsed.append((record, dataset))
         return parsed
 
     def study_uri(self, study_uid: str, uid_map: UidMap) -> str:
@@ -203,7 +208,7 @@ def _number_text(value) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-_PIXEL_DATA = "7FE00010"
+_PIXEL_DATA = f"{PIXEL_DATA_TAG:08X}"
 
 
 def _instance_level(item: dict) -> dict:

@@ -92,7 +92,7 @@ def harvest(
     options = options or HarvestOptions()
     summary = HarvestSummary()
     started = time.perf_counter()
-    writer = _BatchWriter(store, options, summary, first_harvest=store.is_empty())
+    writer = BatchWriter(store, options, summary, first_harvest=store.is_empty())
     workers = options.workers or os.cpu_count() or 1
     progress = tqdm(unit=" files", desc="harvest", disable=not options.progress, leave=False)
     try:
@@ -116,7 +116,7 @@ def harvest(
 def _run_in_pool(
     tasks: Iterator[list[str]],
     workers: int,
-    writer: _BatchWriter,
+    writer: BatchWriter,
     progress,
     options: HarvestOptions,
 ) -> None:
@@ -186,7 +186,7 @@ def _unchanged(path: str, previous) -> bool:
     return stat.st_size == previous.file_size and stat.st_mtime_ns == previous.file_mtime_ns
 
 
-class _BatchWriter:
+class BatchWriter:
     """Collects worker results and writes them a batch at a time, choosing series representatives.
 
     A series keeps its full header once, from the instance with the smallest

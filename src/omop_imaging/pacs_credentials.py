@@ -27,7 +27,6 @@ class Credentials:
     token: str | None = field(default=None, repr=False)
     user: str | None = field(default=None, repr=False)
     password: str | None = field(default=None, repr=False)
-    source: str = ""  # which variables they came from, for messages
 
     def apply(self, session) -> None:
         """Authenticate every request of a requests.Session."""
@@ -51,11 +50,9 @@ def load_credentials(environ: dict | None = None) -> Credentials | None:
     if password and not user:
         raise CredentialsError(f"a DICOMweb password is set but no {USER_VARIABLE}")
     if token:
-        return Credentials(
-            token=token, source=_source(environ, TOKEN_VARIABLE, TOKEN_FILE_VARIABLE)
-        )
+        return Credentials(token=token)
     if user:
-        return Credentials(user=user, password=password, source=f"{USER_VARIABLE} and password")
+        return Credentials(user=user, password=password)
     return None
 
 
@@ -78,7 +75,3 @@ def _value(environ, variable: str, file_variable: str) -> str | None:
         return Path(path).expanduser().read_text().strip() or None
     except OSError as error:
         raise CredentialsError(f"{file_variable}: cannot read {path}: {error.strerror}") from error
-
-
-def _source(environ, variable: str, file_variable: str) -> str:
-    return variable if environ.get(variable) else file_variable

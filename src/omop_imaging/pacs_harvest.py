@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pydicom.dataset import Dataset
 from tqdm import tqdm
 
-from .harvest import HarvestOptions, HarvestSummary, _BatchWriter
+from .harvest import BatchWriter, HarvestOptions, HarvestSummary
 from .ids import stable_id
 from .pacs_retry import AuthenticationFailed, SourceError
 from .pacs_source import PacsSource, StudyRef, UidMap
@@ -93,7 +93,7 @@ def harvest_pacs(
     summary = PacsSummary(source=source.label)
     quiet_pydicom()  # as in a file harvest's workers: odd values must not flood the console
     started = time.perf_counter()
-    writer = _BatchWriter(store, options, summary, first_harvest=store.is_empty())
+    writer = BatchWriter(store, options, summary, first_harvest=store.is_empty())
     deidentifier = options.deidentifier
     uid_map: UidMap = deidentifier.uid if deidentifier is not None else str
     progress = tqdm(
@@ -167,7 +167,7 @@ def _read_study(
     source: PacsSource,
     study: StudyRef,
     store: StagingStore,
-    writer: _BatchWriter,
+    writer: BatchWriter,
     options: HarvestOptions,
     pacs: PacsOptions,
     uid_map: UidMap,
@@ -228,7 +228,7 @@ def _first_of_each_uri(parsed: list[tuple[FileRecord, Dataset | None]]):
 
 
 def _record(
-    outcome: _StudyOutcome, writer: _BatchWriter, summary: PacsSummary, uid_map: UidMap
+    outcome: _StudyOutcome, writer: BatchWriter, summary: PacsSummary, uid_map: UidMap
 ) -> None:
     summary.studies += 1
     summary.files_seen += len(outcome.results) + outcome.unchanged_instances

@@ -81,7 +81,11 @@ def _add_pacs_options(harvest: argparse.ArgumentParser) -> None:
         "--modality", nargs="+", default=[], metavar="CODE", help="only series of these, e.g. CT MR"
     )
     pacs.add_argument(
-        "--connections", type=int, default=4, metavar="N", help="concurrent requests (default 4)"
+        "--connections",
+        type=int,
+        default=4,
+        metavar="N",
+        help="series read at once, and as many studies listed (default 4)",
     )
     pacs.add_argument(
         "--retries",

@@ -117,12 +117,12 @@ class Orthanc:
         }
         config_file = self.folder / "orthanc.json"
         config_file.write_text(json.dumps(config))
-        log = open(self.folder / "orthanc.log", "ab")  # noqa: SIM115 - the process writes it
-        self.process = subprocess.Popen(
-            [ORTHANC, "--logdir=" + str(self.folder), str(config_file)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(self.folder / "orthanc.log", "ab") as log:  # the process keeps its own copy
+            self.process = subprocess.Popen(
+                [ORTHANC, "--logdir=" + str(self.folder), str(config_file)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -1,6 +1,6 @@
 """A small HTTP proxy in front of the test PACS that misbehaves on purpose: it can ask for a bearer
 token, answer some requests with an error (e.g. 503 with Retry-After) or slowly, and run a hook
-before forwarding (e.g. stop the PACS mid-run). It forwards GET requests with Orthanc's basic auth.
+before forwarding (e.g. stop the PACS mid-run) or rewrite what the PACS answers. It forwards GET requests with Orthanc's basic auth.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class FaultProxy:
         self.token = token
         self.plan: Plan = lambda path, seen: None
         self.before_forward: Callable[[str], None] = lambda path: None
+        # (request path, upstream body) -> the body to answer with
+        self.rewrite: Callable[[str, bytes], bytes] = lambda path, body: body
         self.requests: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -83,7 +85,10 @@ class FaultProxy:
                 except requests.ConnectionError:
                     return self._answer(502, b"", {})
                 content_type = upstream.headers.get("Content-Type", "application/json")
-                self._answer(upstream.status_code, upstream.content, {"Content-Type": content_type})
+                body = (
+                    proxy.rewrite(self.path, upstream.content) if upstream.ok else upstream.content
+                )
+                self._answer(upstream.status_code, body, {"Content-Type": content_type})
 
             def _answer(self, status: int, body: bytes, headers: dict[str, str]):
                 try:

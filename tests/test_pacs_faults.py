@@ -4,6 +4,9 @@ small proxy in front of it (tests/fault_proxy.py)."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import duckdb
 import pytest
 import requests
@@ -229,3 +232,32 @@ def test_deidentified_dicomweb_harvest_keeps_no_original_uid(pacs, duckdb_file):
         "select distinct value_text from dicom_raw.header_element where tag = '00100020'",
     )
     assert patient_ids and all(len(value) == 32 for (value,) in patient_ids if value)
+
+
+def test_a_series_whose_last_update_changed_is_read_again(pacs, duckdb_file):
+    """Orthanc gives no last update in its series answers: the proxy adds one, as a vendor
+    attribute (0009,1001) of VR DT, to every series answer."""
+    with FaultProxy(pacs.url, (USER, PASSWORD), TOKEN) as proxy:
+        updated = {"value": "20240102101112"}
+
+        def add_last_update(path, body):
+            if "/series?" not in path:
+                return body
+            answers = json.loads(body)
+            for answer in answers:
+                answer["00091001"] = {"vr": "DT", "Value": [updated["value"]]}
+            return json.dumps(answers).encode()
+
+        proxy.rewrite = add_last_update
+        options = ("--last-update-tag", "00091001")
+        first = harvest_via(proxy, duckdb_file, *options)
+        same = harvest_via(proxy, duckdb_file, *options)
+        updated["value"] = "20250102101112"
+        changed = harvest_via(proxy, duckdb_file, *options)
+    read = [
+        int(re.search(r"(\d+) series read", run.stdout).group(1)) for run in (first, same, changed)
+    ]
+    assert read[0] > 20 and read == [read[0], 0, read[0]]
+    assert staged(duckdb_file, "select distinct file_mtime_ns from dicom_raw.harvested_file") == [
+        (1735812672000000000,)
+    ]

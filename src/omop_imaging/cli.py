@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 from . import __version__
@@ -63,6 +64,13 @@ def _add_pacs_options(harvest: argparse.ArgumentParser) -> None:
     source = pacs.add_mutually_exclusive_group()
     source.add_argument("--dicomweb", metavar="URL", help="DICOMweb base URL (QIDO-RS / WADO-RS)")
     source.add_argument("--dimse", metavar="HOST:PORT", help="DICOM C-FIND service (Q/R SCP)")
+    pacs.add_argument(
+        "--last-update-tag",
+        metavar="TAG",
+        help="with --dicomweb: the tag (8 hex digits) of the server's series answers that holds "
+        "a series' last update (DA or DT; a vendor attribute, there is no standard one): a series "
+        "whose last update changed is read again even with as many instances",
+    )
     pacs.add_argument("--aet", default="OMOPIMAGING", help="our AE title for --dimse")
     pacs.add_argument("--called-aet", metavar="AET", help="the archive's AE title for --dimse")
     pacs.add_argument(
@@ -454,6 +462,8 @@ def _pacs_source(args):
     from .pacs_retry import RetryPolicy
     from .pacs_source import DateRange
 
+    if args.last_update_tag and not re.fullmatch(r"[0-9A-Fa-f]{8}", args.last_update_tag):
+        raise ValueError("--last-update-tag: give the tag as 8 hex digits, e.g. 00091001")
     if args.connections < 1 or args.retries < 1 or args.date_window_days < 1:
         raise ValueError("--connections, --retries and --date-window-days must be 1 or more")
     windows = (
@@ -474,11 +484,18 @@ def _pacs_source(args):
         from .pacs_credentials import check_url_has_no_secret, load_credentials
 
         check_url_has_no_secret(args.dicomweb)
-        return DicomwebSource(args.dicomweb, load_credentials(), policy), pacs
+        return (
+            DicomwebSource(
+                args.dicomweb, load_credentials(), policy, last_update_tag=args.last_update_tag
+            ),
+            pacs,
+        )
     from .dimse_source import DimseSource
 
     if not args.called_aet:
         raise ValueError("--dimse needs --called-aet (the archive's AE title)")
+    if args.last_update_tag:
+        raise ValueError("--last-update-tag goes with --dicomweb")
     return DimseSource.from_address(args.dimse, args.aet, args.called_aet, policy), pacs
 
 

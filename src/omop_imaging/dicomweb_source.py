@@ -18,7 +18,14 @@ from pydicom.multival import MultiValue
 from .header_policy import INSTANCE_LEVEL_TAGS
 from .pacs_credentials import Credentials
 from .pacs_retry import RetryPolicy, with_retries
-from .pacs_source import PIXEL_DATA_TAG, SeriesRef, StudyRef, UidMap, parsed_instance
+from .pacs_source import (
+    PIXEL_DATA_TAG,
+    SeriesRef,
+    StudyRef,
+    UidMap,
+    parsed_instance,
+    timestamp_ns,
+)
 from .reader import FileRecord
 
 PAGE_SIZE = 1000  # QIDO results asked for at a time
@@ -38,12 +45,16 @@ class DicomwebSource:
         credentials: Credentials | None = None,
         policy: RetryPolicy | None = None,
         page_size: int = PAGE_SIZE,
+        last_update_tag: str | None = None,
     ):
         self.prefix = url.rstrip("/")
         self.label = self.prefix
         self.credentials = credentials
         self.policy = policy or RetryPolicy()
         self.page_size = page_size
+        # A tag (8 hex digits) of the server's series answers holding the series' last update.
+        self.last_update_tag = last_update_tag.upper() if last_update_tag else None
+        self.series_fields = SERIES_FIELDS + ([self.last_update_tag] if last_update_tag else [])
         self._local = threading.local()  # a client (and HTTP session) per thread
         # dicomweb-client logs the server's Warning headers and every request: not for users.
         logging.getLogger("dicomweb_client").setLevel(logging.ERROR)
@@ -109,13 +120,20 @@ class DicomwebSource:
             offset = len(found)
             page = with_retries(
                 lambda offset=offset: self._client().search_for_series(
-                    study.uid, limit=self.page_size, offset=offset, fields=SERIES_FIELDS
+                    study.uid, limit=self.page_size, offset=offset, fields=self.series_fields
                 ),
                 "QIDO-RS series of the study",
                 self.policy,
             )
             found += [
-                SeriesRef(uid, _count(item, _SERIES_INSTANCES), _first(item, _MODALITY))
+                SeriesRef(
+                    uid,
+                    _count(item, _SERIES_INSTANCES),
+                    _first(item, _MODALITY),
+                    updated_ns=timestamp_ns(_first(item, self.last_update_tag))
+                    if self.last_update_tag
+                    else None,
+                )
                 for item in page
                 if (uid := _first(item, _SERIES_UID))
             ]
@@ -146,6 +164,7 @@ class DicomwebSource:
                 position,
                 uid_map,
                 _element_count(item),
+                series.updated_ns,
             )
             # The file's transfer syntax when the server gives it (file meta or Available
             # Transfer Syntax UID); a file harvest reads it from the file meta information.

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from .harvest import BatchWriter, HarvestOptions, HarvestSummary
 from .ids import stable_id
 from .pacs_retry import AuthenticationFailed, SourceError
-from .pacs_source import PacsSource, StudyRef, UidMap
+from .pacs_source import PacsSource, SeriesRef, StudyRef, UidMap
 from .reader import ElementRows, FileRecord, quiet_pydicom
 from .store import StagingStore
 from .worker import header_rows
@@ -184,12 +184,10 @@ def _read_study(
         if pacs.modalities:
             series = [one for one in series if one.modality in pacs.modalities]
         with writer.lock:  # the writer thread uses the same connection
-            stored = store.harvested_instance_counts(
-                [uid_map(one.uid) for one in series], source.prefix
-            )
+            stored = store.harvested_series([uid_map(one.uid) for one in series], source.prefix)
         todo = []
         for one in series:
-            if one.instances is not None and stored.get(uid_map(one.uid)) == one.instances:
+            if _unchanged(one, stored.get(uid_map(one.uid))):
                 outcome.series_unchanged += 1
                 outcome.unchanged_instances += one.instances
             else:
@@ -214,6 +212,15 @@ def _read_study(
         outcome.results = []
         outcome.rejected_reason = str(error)
     return outcome
+
+
+def _unchanged(series: SeriesRef, stored: tuple[int, int] | None) -> bool:
+    """Harvested before with as many instances as the server counts now and, when the server
+    gives the series' last update, with that one."""
+    if stored is None or series.instances is None:
+        return False
+    count, latest = stored
+    return count == series.instances and series.updated_ns in (None, latest)
 
 
 def _first_of_each_uri(parsed: list[tuple[FileRecord, Dataset | None]]):

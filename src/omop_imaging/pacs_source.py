@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from pydicom.dataset import Dataset
+from pydicom.valuerep import DT
 
 from .ids import stable_id
 from .reader import FileRecord, guarded, identify
@@ -32,6 +33,7 @@ class SeriesRef:
     instances: int | None  # Number of Series Related Instances, when the server gives it
     modality: str | None
     attributes: Dataset | None = field(default=None, compare=False, repr=False)
+    updated_ns: int | None = None  # the server's last update of the series, when it gives one
 
 
 @dataclass(frozen=True)
@@ -105,14 +107,16 @@ def parsed_instance(
     position: int,
     uid_map: UidMap,
     element_count: int | None = None,
+    modified_ns: int | None = None,
 ) -> tuple[FileRecord, Dataset | None]:
     """A record and data set for one instance a server described; `build()` makes the data set
     (`element_count`: the header's top-level elements, when the data set holds only part of
     them). A failure (no SOP Instance UID, a malformed answer) rejects the record, as a bad file
     is, under the series URI and the instance's position in the answer."""
-    # No file size; the time the server described it stands for a file's modification time (the
-    # build falls back on it for a study without a date, as for a file).
-    record = FileRecord(0, "", 0, time.time_ns(), "rejected")
+    # No file size; the server's last update of the series (`modified_ns`), or else the time it
+    # described the instance, stands for a file's modification time (the build falls back on it
+    # for a study without a date, as for a file).
+    record = FileRecord(0, "", 0, modified_ns or time.time_ns(), "rejected")
     dataset = guarded(record, _identified, build, record)
     if dataset is not None:
         record.status = "harvested"
@@ -126,6 +130,20 @@ def parsed_instance(
     record.file_path = instance_uri(uri_prefix, uid_map(study_uid), uid_map(series_uid), sop)
     record.file_id = stable_id(record.file_path)
     return record, dataset
+
+
+def timestamp_ns(text: str | None) -> int | None:
+    """A DA or DT value (e.g. a series' last update) as nanoseconds since 1970 (UTC when it
+    names no offset), None when it is no date."""
+    if not text:
+        return None
+    try:
+        when = DT(text) if len(text) > 8 else DT(text + "000000")
+    except (ValueError, TypeError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return int(when.timestamp()) * 1_000_000_000 + when.microsecond * 1_000
 
 
 def _identified(build: Callable[[], Dataset], record: FileRecord) -> Dataset:

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install demo test lint browser docs clean
+.PHONY: install demo test lint browser orthanc docs clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,12 +22,16 @@ demo: install
 	$(BIN)/omop-imaging demo
 
 ## The whole test suite: linters, then pytest (dbt builds on DuckDB and PostgreSQL included).
-test: install lint browser
+test: install lint browser orthanc
 	$(BIN)/python -m pytest
 
 ## Debian's chromium + chromium-driver for the viewer's browser test (installed when missing).
 browser:
 	bash scripts/ensure_browser.sh
+
+## Debian's orthanc + orthanc-dicomweb, the real PACS of the DICOMweb and DIMSE tests (installed when missing).
+orthanc:
+	bash scripts/ensure_orthanc.sh
 
 lint: install
 	$(BIN)/ruff check src tests scripts

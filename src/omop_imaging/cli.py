@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 
 from . import __version__
@@ -51,6 +52,78 @@ def _add_target_options(parser: argparse.ArgumentParser, writes: bool = False) -
     )
 
 
+PACS_HELP = """\
+From a PACS instead of files (one of PATH, --dicomweb, --dimse):
+  --dicomweb URL lists studies with QIDO-RS (paged, one --study-date window at a time) and reads
+  every instance's metadata with WADO-RS (never pixel or other bulk data), storing the same rows
+  as a file harvest with the instance's WADO-RS URI as its file_path. Credentials come from the
+  environment only: OMOP_IMAGING_DICOMWEB_TOKEN (bearer token) or OMOP_IMAGING_DICOMWEB_USER with
+  OMOP_IMAGING_DICOMWEB_PASSWORD (basic auth); the _TOKEN_FILE / _PASSWORD_FILE variants name a
+  file that holds the secret.
+  --dimse HOST:PORT queries with C-FIND at study, series and image level and stores what the
+  answers hold: fewer attributes than a full header (see README), enough for IMAGE_OCCURRENCE
+  and the R-CDM tables.
+  Both retry transient failures, store a study that keeps failing as rejected (with the reason)
+  and go on, and on a re-run skip series harvested before with the same number of instances.
+"""
+
+
+def _add_pacs_options(harvest: argparse.ArgumentParser) -> None:
+    pacs = harvest.add_argument_group("PACS sources")
+    source = pacs.add_mutually_exclusive_group()
+    source.add_argument("--dicomweb", metavar="URL", help="DICOMweb base URL (QIDO-RS / WADO-RS)")
+    source.add_argument("--dimse", metavar="HOST:PORT", help="DICOM C-FIND service (Q/R SCP)")
+    pacs.add_argument(
+        "--last-update-tag",
+        metavar="TAG",
+        help="with --dicomweb: the tag (8 hex digits) of the server's series answers that holds "
+        "a series' last update (DA or DT; a vendor attribute, there is no standard one): a series "
+        "whose last update changed is read again even with as many instances",
+    )
+    pacs.add_argument("--aet", default="OMOPIMAGING", help="our AE title for --dimse")
+    pacs.add_argument("--called-aet", metavar="AET", help="the archive's AE title for --dimse")
+    pacs.add_argument(
+        "--study-date",
+        metavar="FROM-TO",
+        help="only studies of these dates: YYYYMMDD, YYYYMMDD-YYYYMMDD or YYYYMMDD- (until today)",
+    )
+    pacs.add_argument(
+        "--date-window-days",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --study-date: query N days at a time (default 1)",
+    )
+    pacs.add_argument(
+        "--modality", nargs="+", default=[], metavar="CODE", help="only series of these, e.g. CT MR"
+    )
+    pacs.add_argument(
+        "--connections",
+        type=int,
+        default=4,
+        metavar="N",
+        help="series read at once, and as many studies listed (default 4)",
+    )
+    pacs.add_argument(
+        "--retries",
+        type=int,
+        default=5,
+        metavar="N",
+        help="tries of a failing request, the first included (default 5); the server's "
+        "Retry-After decides the pause when it gives one",
+    )
+    pacs.add_argument(
+        "--retry-pause",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="first pause before a retry; it doubles with every retry, at most 60 s (default 1)",
+    )
+    pacs.add_argument(
+        "--timeout", type=float, default=60, metavar="SECONDS", help="per request (default 60)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="omop-imaging",
@@ -76,8 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
             "was a DICOM file, 2 for a PATH that does not exist. Ctrl-C stops it after the batch "
             "being written: run the same command again to resume."
         ),
+        epilog=PACS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    harvest.add_argument("paths", nargs="+", metavar="PATH", help="DICOM files or folders to walk")
+    harvest.add_argument(
+        "paths", nargs="*", metavar="PATH", help="DICOM files or folders to walk (or a PACS below)"
+    )
+    _add_pacs_options(harvest)
     _add_target_options(harvest, writes=True)
     harvest.add_argument(
         "--full-headers",
@@ -460,18 +538,42 @@ def _harvest(args) -> int:
         batch_files=args.batch_files,
         progress=not args.no_progress and sys.stderr.isatty(),
     )
-    store = open_store(args.target, duckdb_path(args.db))
-    try:
-        summary = harvest(args.paths, store, options)
-    except HarvestInterrupted as interrupted:
+    sources = [bool(args.paths), bool(args.dicomweb), bool(args.dimse)]
+    if sum(sources) != 1:
         print(
-            f"omop-imaging harvest: interrupted; {interrupted.committed} files committed. "
-            "Run the same command again to resume (stored files are not read again)",
+            "omop-imaging harvest: give PATHs, or --dicomweb URL, or --dimse HOST:PORT (one of them)",
             file=sys.stderr,
         )
-        return INTERRUPTED
-    finally:
-        store.close()
+        return 2
+    if args.paths and (args.study_date or args.modality or args.called_aet):
+        print(
+            "omop-imaging harvest: --study-date, --modality and --called-aet go with "
+            "--dicomweb or --dimse, not with PATHs",
+            file=sys.stderr,
+        )
+        return 2
+    if args.paths:
+        store = open_store(args.target, duckdb_path(args.db))
+        try:
+            summary = harvest(args.paths, store, options)
+        except HarvestInterrupted as interrupted:
+            print(
+                f"omop-imaging harvest: interrupted; {interrupted.committed} files committed. "
+                "Run the same command again to resume (stored files are not read again)",
+                file=sys.stderr,
+            )
+            return INTERRUPTED
+        finally:
+            store.close()
+    else:
+        try:
+            source, pacs = _pacs_source(args)
+        except ValueError as error:
+            print(f"omop-imaging harvest: {error}", file=sys.stderr)
+            return 2
+        summary = _harvest_pacs(source, pacs, options, args)
+        if summary is None:
+            return 1
     if args.json:
         print(json.dumps(summary.as_dict(), indent=2))
     else:
@@ -479,7 +581,8 @@ def _harvest(args) -> int:
         for line in summary.rejected_lines(args.verbose):
             print(line, file=sys.stderr)
     everything_unchanged = 0 < summary.files_seen == summary.unchanged
-    if summary.harvested == 0 and not everything_unchanged:
+    # (a PACS harvest that finds no new series has simply nothing to do)
+    if args.paths and summary.harvested == 0 and not everything_unchanged:
         print(
             f"omop-imaging harvest: nothing harvested: no DICOM file among the "
             f"{summary.files_seen} files under {', '.join(args.paths)}; check the PATH",
@@ -487,6 +590,65 @@ def _harvest(args) -> int:
         )
         return 1
     return 0
+
+
+def _pacs_source(args):
+    """The PACS source and its options the arguments ask for; ValueError when they do not fit."""
+    from .pacs_harvest import PacsOptions
+    from .pacs_retry import RetryPolicy
+    from .pacs_source import DateRange
+
+    if args.last_update_tag and not re.fullmatch(r"[0-9A-Fa-f]{8}", args.last_update_tag):
+        raise ValueError("--last-update-tag: give the tag as 8 hex digits, e.g. 00091001")
+    if args.connections < 1 or args.retries < 1 or args.date_window_days < 1:
+        raise ValueError("--connections, --retries and --date-window-days must be 1 or more")
+    windows = (
+        list(DateRange.parse(args.study_date).windows(args.date_window_days))
+        if args.study_date
+        else [None]
+    )
+    pacs = PacsOptions(
+        connections=args.connections,
+        windows=windows,
+        modalities=[code.upper() for code in args.modality],
+    )
+    policy = RetryPolicy(
+        attempts=args.retries, backoff_seconds=args.retry_pause, timeout_seconds=args.timeout
+    )
+    if args.dicomweb:
+        from .dicomweb_source import DicomwebSource
+        from .pacs_credentials import check_url_has_no_secret, load_credentials
+
+        check_url_has_no_secret(args.dicomweb)
+        return (
+            DicomwebSource(
+                args.dicomweb, load_credentials(), policy, last_update_tag=args.last_update_tag
+            ),
+            pacs,
+        )
+    from .dimse_source import DimseSource
+
+    if not args.called_aet:
+        raise ValueError("--dimse needs --called-aet (the archive's AE title)")
+    if args.last_update_tag:
+        raise ValueError("--last-update-tag goes with --dicomweb")
+    return DimseSource.from_address(args.dimse, args.aet, args.called_aet, policy), pacs
+
+
+def _harvest_pacs(source, pacs, options, args):
+    """The summary of a PACS harvest, None after a one-line error (what was read is committed)."""
+    from .pacs_harvest import harvest_pacs
+    from .pacs_retry import SourceError
+    from .store import open_store
+
+    store = open_store(args.target, duckdb_path(args.db))
+    try:
+        return harvest_pacs(source, store, options, pacs)
+    except SourceError as error:
+        print(f"omop-imaging harvest: {error}", file=sys.stderr)
+        return None
+    finally:
+        store.close()
 
 
 def _deidentifier(args):

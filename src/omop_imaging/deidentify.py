@@ -26,7 +26,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from .reader import ElementRows, FileRecord, read_files
+from pydicom.dataset import Dataset
+
+from .reader import ElementRows, FileRecord, read_files, rows_of_datasets
 
 KEY_ENVIRONMENT_VARIABLE = "OMOP_IMAGING_DEID_KEY"
 MIN_KEY_BYTES = 16
@@ -163,11 +165,25 @@ _DROP = object()
 def read_files_deidentified(
     paths: list[str], full_headers: bool, deidentifier: Deidentifier
 ) -> list[tuple[FileRecord, ElementRows]]:
-    """read_files, de-identified (one worker task). Every header is read whole, since a date
-    shift needs the Patient ID; then, unless `full_headers`, only the file with the smallest
-    pseudonymous (SOP Instance UID, path) of each series keeps more than its instance-level rows,
-    the rule the harvest applies to the UIDs it is given."""
-    results = [deidentifier.apply(record, rows) for record, rows in read_files(paths, True)]
+    """read_files, de-identified (one worker task)."""
+    return _deidentified(read_files(paths, True), full_headers, deidentifier)
+
+
+def rows_of_datasets_deidentified(
+    parsed: list[tuple[FileRecord, Dataset | None]], full_headers: bool, deidentifier: Deidentifier
+) -> list[tuple[FileRecord, ElementRows]]:
+    """rows_of_datasets, de-identified (headers read from DICOMweb or DIMSE)."""
+    return _deidentified(rows_of_datasets(parsed, True), full_headers, deidentifier)
+
+
+def _deidentified(
+    results: list[tuple[FileRecord, ElementRows]], full_headers: bool, deidentifier: Deidentifier
+) -> list[tuple[FileRecord, ElementRows]]:
+    """Every header is read whole, since a date shift needs the Patient ID; then, unless
+    `full_headers`, only the record with the smallest pseudonymous (SOP Instance UID, path) of
+    each series keeps more than its instance-level rows, the rule the harvest applies to the
+    UIDs it is given."""
+    results = [deidentifier.apply(record, rows) for record, rows in results]
     if full_headers:
         return results
     smallest: dict[str, tuple[str, str]] = {}

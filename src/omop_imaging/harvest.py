@@ -121,7 +121,7 @@ def harvest(
     paths = list(paths)  # walked twice with a progress bar: once to count, once to read
     summary = HarvestSummary()
     started = time.perf_counter()
-    writer = _BatchWriter(store, options, summary, first_harvest=store.is_empty())
+    writer = BatchWriter(store, options, summary, first_harvest=store.is_empty())
     workers = options.workers or os.cpu_count() or 1
     progress = HarvestProgress(paths, options.progress)
     try:
@@ -183,7 +183,7 @@ class HarvestProgress:
 def _run_in_pool(
     tasks: Iterator[list[str]],
     workers: int,
-    writer: _BatchWriter,
+    writer: BatchWriter,
     progress: HarvestProgress,
     options: HarvestOptions,
 ) -> None:
@@ -253,7 +253,7 @@ def _unchanged(path: str, previous) -> bool:
     return stat.st_size == previous.file_size and stat.st_mtime_ns == previous.file_mtime_ns
 
 
-class _BatchWriter:
+class BatchWriter:
     """Collects worker results and writes them a batch at a time, choosing series representatives.
 
     A series keeps its full header once, from the instance with the smallest
@@ -279,6 +279,12 @@ class _BatchWriter:
         self.lock = threading.Lock()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="omop-imaging-writer")
         self._writing: Future | None = None
+        self.superseded: list[int] = []  # stored records the next batch removes (see supersede)
+
+    def supersede(self, file_ids: list[int]) -> None:
+        """Remove these stored records with the next batch (e.g. a PACS study rejected by an
+        earlier run and harvested now)."""
+        self.superseded.extend(file_ids)
 
     def add(self, results: list[tuple[FileRecord, ElementRows]], progress) -> None:
         for record, _rows in results:
@@ -297,11 +303,12 @@ class _BatchWriter:
     def flush(self) -> None:
         """Hand the collected results to the writer thread, after the batch before them is in
         (at most one batch is being written: memory stays bounded, a load error surfaces here)."""
-        if not self.results:
+        if not self.results and not self.superseded:
             return
         results, self.results = self.results, []
+        superseded, self.superseded = self.superseded, []
         self._wait_for_writer()
-        self._writing = self._writer.submit(self._write, results)
+        self._writing = self._writer.submit(self._write, results, superseded)
 
     def finish(self) -> None:
         """Write what is left and wait until every batch is committed."""
@@ -316,10 +323,11 @@ class _BatchWriter:
             writing, self._writing = self._writing, None
             writing.result()
 
-    def _write(self, results: list[tuple[FileRecord, ElementRows]]) -> None:
+    def _write(self, results: list[tuple[FileRecord, ElementRows]], superseded: list[int]) -> None:
         with self.lock:
             self.store.begin_batch()  # other harvests may be writing: plan on what they committed
             batch = self._plan(results)
+            batch.replaced_file_ids = sorted({*batch.replaced_file_ids, *superseded})
             demoted_rows = self.store.write_batch(batch)
         self.summary.elements += batch.elements.num_rows - demoted_rows
         self.summary.committed += len(results)

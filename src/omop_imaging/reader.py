@@ -137,7 +137,17 @@ def _cyclic_gc_paused():
 
 
 def _read_files(paths: list[str], full_headers: bool) -> list[tuple[FileRecord, ElementRows]]:
-    parsed = [_parse(path) for path in paths]
+    return rows_of_datasets([_parse(path) for path in paths], full_headers)
+
+
+def rows_of_datasets(
+    parsed: list[tuple[FileRecord, Dataset | None]], full_headers: bool
+) -> list[tuple[FileRecord, ElementRows]]:
+    """Element rows of parsed headers, whatever they were read from (a file, DICOMweb JSON, a
+    C-FIND answer); a None data set (a rejected record) gives no rows.
+
+    With `full_headers` off, only the record with the smallest (SOP Instance UID, path) of each
+    series in the group is flattened whole; the others yield their instance-level rows only."""
     smallest: dict[str, tuple[str, str]] = {}
     if not full_headers:
         for record, dataset in parsed:
@@ -154,7 +164,7 @@ def _read_files(paths: list[str], full_headers: bool) -> list[tuple[FileRecord, 
                 record.sop_instance_uid,
                 record.file_path,
             )
-            rows = _guarded(record, _element_rows, dataset, record, full) or ElementRows()
+            rows = guarded(record, _element_rows, dataset, record, full) or ElementRows()
         results.append((record, rows))
     return results
 
@@ -162,10 +172,10 @@ def _read_files(paths: list[str], full_headers: bool) -> list[tuple[FileRecord, 
 def _parse(path: str) -> tuple[FileRecord, Dataset | None]:
     """Parse the header of `path` (lazily: no values converted beyond the file's UIDs)."""
     record = FileRecord(stable_id(path), path, 0, 0, "rejected")
-    return record, _guarded(record, _read_header, path, record)
+    return record, guarded(record, _read_header, path, record)
 
 
-def _guarded(record: FileRecord, action, *args):
+def guarded(record: FileRecord, action, *args):
     """`action(*args)`; a failure rejects `record` (category and reason) and gives None."""
     try:
         return action(*args)
@@ -235,13 +245,18 @@ def _read_header(path: str, record: FileRecord) -> Dataset:
             raise Rejected("dicomdir", "DICOMDIR media index, not an image: skipped")
         if record.transfer_syntax_uid != DEFLATED_TRANSFER_SYNTAX:
             _check_complete(dataset, record.file_size)
-        record.sop_class_uid = _uid_text(dataset, "SOPClassUID") or media_class
-        record.study_instance_uid = _required_uid(dataset, "StudyInstanceUID")
-        record.series_instance_uid = _required_uid(dataset, "SeriesInstanceUID")
-        record.sop_instance_uid = _required_uid(dataset, "SOPInstanceUID")
+        identify(dataset, record, media_class)
     # The top-level data elements of the header (file meta information and pixel data apart).
     record.status, record.element_count = "harvested", len(dataset)
     return dataset
+
+
+def identify(dataset: Dataset, record: FileRecord, media_class: str | None = None) -> None:
+    """Fill the record's SOP class and UIDs from the header; a missing or overlong UID rejects it."""
+    record.sop_class_uid = _uid_text(dataset, "SOPClassUID") or media_class
+    record.study_instance_uid = _required_uid(dataset, "StudyInstanceUID")
+    record.series_instance_uid = _required_uid(dataset, "SeriesInstanceUID")
+    record.sop_instance_uid = _required_uid(dataset, "SOPInstanceUID")
 
 
 def _check_complete(dataset: Dataset, file_size: int) -> None:

@@ -130,6 +130,23 @@ class StagingStore:
         )
         return InstanceRef(*rows[0]) if rows else None
 
+    def harvested_series(
+        self, series_uids: list[str], uri_prefix: str
+    ) -> dict[str, tuple[int, int]]:
+        """Per series harvested from one PACS (URIs starting with `uri_prefix`): the number of
+        its instances and their latest modification time (the server's last update when it
+        gave one)."""
+        if not series_uids:
+            return {}
+        rows = self._query(
+            f"select series_instance_uid, count(*), max(file_mtime_ns) from {FILE_TABLE} "
+            f"where status = 'harvested' and substr(file_path, 1, {len(uri_prefix)}) = {self.placeholder} "
+            f"and series_instance_uid in ({self._placeholders(series_uids)}) "
+            "group by series_instance_uid",
+            [uri_prefix, *series_uids],
+        )
+        return {uid: (count, latest) for uid, count, latest in rows}
+
     # -- writing --------------------------------------------------------------------------------
     def write_batch(self, batch: Batch) -> int:
         """One transaction: remove replaced files, demote old representatives, load the new rows.

@@ -6,8 +6,10 @@ store or the CLI: every worker process starts faster and stays smaller.
 
 from __future__ import annotations
 
-from .deidentify import Deidentifier, read_files_deidentified
-from .reader import ElementRows, FileRecord, read_files
+from pydicom.dataset import Dataset
+
+from .deidentify import Deidentifier, read_files_deidentified, rows_of_datasets_deidentified
+from .reader import ElementRows, FileRecord, read_files, rows_of_datasets
 
 
 def read_task(
@@ -16,3 +18,14 @@ def read_task(
     if deidentifier is None:
         return read_files(task, full_headers)
     return read_files_deidentified(task, full_headers, deidentifier)
+
+
+def header_rows(
+    parsed: list[tuple[FileRecord, Dataset | None]],
+    full_headers: bool,
+    deidentifier: Deidentifier | None,
+) -> list[tuple[FileRecord, ElementRows]]:
+    """What read_task makes of files, for headers parsed elsewhere (DICOMweb JSON, C-FIND)."""
+    if deidentifier is None:
+        return rows_of_datasets(parsed, full_headers)
+    return rows_of_datasets_deidentified(parsed, full_headers, deidentifier)

@@ -27,11 +27,13 @@ test: install lint browser orthanc
 
 ## Debian's chromium + chromium-driver for the viewer's browser test (installed when missing).
 browser:
-	bash scripts/ensure_browser.sh
+	bash scripts/ensure_debian_packages.sh "the viewer's browser test" \
+	  "/usr/bin/chromium /usr/bin/chromedriver" chromium chromium-driver
 
 ## Debian's orthanc + orthanc-dicomweb, the real PACS of the DICOMweb and DIMSE tests (installed when missing).
 orthanc:
-	bash scripts/ensure_orthanc.sh
+	bash scripts/ensure_debian_packages.sh "the PACS tests (a system-wide Orthanc does not disturb them)" \
+	  "/usr/sbin/Orthanc /usr/share/orthanc/plugins/libOrthancDicomWeb.so" orthanc orthanc-dicomweb
 
 lint: install
 	$(BIN)/ruff check src tests scripts

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pydicom
 
-from omop_imaging.settings import project_vars
+from omop_imaging.project_settings import defaults as setting_defaults
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "seeds" / "demo_clinical"
@@ -100,10 +100,10 @@ def _study_of(path: str) -> Study | None:
     if not patient_id or not study_uid or study_date is None:
         return None
     birth_date = _date(birth)
-    # the build's plausibility rule (dbt var min_plausible_birth_year): an implausible birth date
+    # the build's plausibility rule (setting min_plausible_birth_year, its default): an implausible birth date
     # is not a clinical record's year of birth either
     if birth_date and not (
-        project_vars()["min_plausible_birth_year"] <= birth_date.year <= study_date.year
+        setting_defaults()["min_plausible_birth_year"] <= birth_date.year <= study_date.year
     ):
         birth_date = None
     return Study(

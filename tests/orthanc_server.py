@@ -1,7 +1,7 @@
 """A real PACS for the tests: Debian's Orthanc with its DICOMweb plugin, on 127.0.0.1, on free
 ports, with a temporary configuration and storage folder; stopped by the fixture afterwards.
 
-`make test` installs the packages (scripts/ensure_orthanc.sh). Where they are missing the tests
+`make test` installs the packages (scripts/ensure_debian_packages.sh). Where they are missing the tests
 skip with a message, except in CI (CI=true), where they fail.
 """
 
@@ -36,7 +36,7 @@ def require_orthanc() -> None:
     if missing:
         message = (
             f"Orthanc is not installed ({', '.join(missing)} missing): install the Debian packages "
-            "orthanc and orthanc-dicomweb (make test does: scripts/ensure_orthanc.sh)"
+            "orthanc and orthanc-dicomweb (make test does: scripts/ensure_debian_packages.sh)"
         )
         if orthanc_required():
             pytest.fail(f"the PACS tests are required in CI: {message}")

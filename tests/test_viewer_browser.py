@@ -3,7 +3,7 @@ database, drive headless Chromium (Debian's chromium + chromium-driver) through 
 the series browser, download its CSV export and check the rows against SQL.
 
 Screenshots go to test-artifacts/viewer/ (git-ignored). In CI (CI=true) a missing browser fails
-the test; elsewhere it is skipped with a message (`scripts/ensure_browser.sh` installs one).
+the test; elsewhere it is skipped with a message (`make browser` installs one).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _browser_or_skip() -> None:
     if missing:
         message = (
             f"no browser for the viewer test: {', '.join(missing)} missing "
-            "(run scripts/ensure_browser.sh: apt-get install chromium chromium-driver)"
+            "(run make browser: apt-get install chromium chromium-driver)"
         )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)

@@ -81,7 +81,7 @@ def run_dbt(
         command,
         env=dbt_environment(target, database),
         cwd=project_dir(),
-        process_group=0,  # own group: a Ctrl-C reaches dbt once, through forward()
+        start_new_session=True,  # own process group: a Ctrl-C reaches dbt once, through forward()
     )
     received: list[int] = []
 

@@ -1,8 +1,10 @@
 {#-
     omop-imaging generic test: the model has exactly as many rows as `compare_model`
     (e.g. IMAGE_FEATURE and MEASUREMENT one-to-one). Returns both counts when they differ.
+    compare_owned_by [id column, ID map]: delivering into an existing CDM (macros/cdm_delivery.sql),
+    only the compared table's rows the build owns count.
 -#}
-{% test row_count_equal(model, compare_model) %}
+{% test row_count_equal(model, compare_model, compare_owned_by=none) %}
 
 with
 
@@ -15,6 +17,9 @@ model_rows as (
 compared_rows as (
 
     select count(*) as row_count from {{ compare_model }}
+    {%- if compare_owned_by and delivers_into_existing_cdm() %}
+        where {{ owned_rows_condition(*compare_owned_by) }}
+    {%- endif %}
 
 ),
 

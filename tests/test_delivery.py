@@ -24,7 +24,8 @@ from omop_imaging.conformance import load_rules
 pytestmark = pytest.mark.postgres
 
 SAMPLE_FILES = ("CT_small.dcm", "MR_small.dcm", "JPEG2000.dcm", "SC_rgb_rle.dcm")
-ADDED_FILE = "rtdose.dcm"
+REMOVED_FILE = "SC_rgb_rle.dcm"  # its patient is in no other file: a created person goes
+ADDED_FILE = "J2K_pixelrep_mismatch.dcm"  # a new patient with Patient's Age: a person is created
 SHARED_TABLES = {  # table -> primary key
     "person": "person_id",
     "observation_period": "observation_period_id",
@@ -229,12 +230,22 @@ def assert_delivered(clinical_ids, before) -> dict[str, set[int]]:
         ("measurement", "person_id", "person", "person_id"),
         ("observation_period", "person_id", "person", "person_id"),
         ("image_occurrence", "person_id", "person", "person_id"),
-        ("image_occurrence", "procedure_occurrence_id", "procedure_occurrence", "procedure_occurrence_id"),
+        (
+            "image_occurrence",
+            "procedure_occurrence_id",
+            "procedure_occurrence",
+            "procedure_occurrence_id",
+        ),
         ("image_occurrence", "visit_occurrence_id", "visit_occurrence", "visit_occurrence_id"),
         ("procedure_occurrence", "visit_occurrence_id", "visit_occurrence", "visit_occurrence_id"),
         ("image_feature", "image_feature_event_id", "measurement", "measurement_id"),
         ("image_feature", "image_occurrence_id", "image_occurrence", "image_occurrence_id"),
-        ("radiology_occurrence", "radiology_occurrence_id", "procedure_occurrence", "procedure_occurrence_id"),
+        (
+            "radiology_occurrence",
+            "radiology_occurrence_id",
+            "procedure_occurrence",
+            "procedure_occurrence_id",
+        ),
         ("radiology_image", "radiology_series_id", "image_occurrence", "image_occurrence_id"),
     ):
         assert query(
@@ -273,19 +284,21 @@ def test_delivery_into_an_existing_cdm(postgres_database, dicom_copy, pydicom_te
     ) == [(4, 70)]
 
     # Next night: one delivered file's study was purged from the harvest, one new file arrived.
-    study_ids = {
-        name: query(
-            "select cdm_id from imaging_ids.id_map__procedure_occurrence where source_key = %s",
-            ("study|" + header_value(name, "0020000D"),),
-        )[0][0]
-        for name in SAMPLE_FILES[1:]
-    }
-    removed_name, removed_study_id = next(
-        (name, study_id)
-        for name, study_id in study_ids.items()
-        if study_id in first["procedure_occurrence"]
+    [(removed_study_id,)] = query(
+        "select cdm_id from imaging_ids.id_map__procedure_occurrence where source_key = %s",
+        ("study|" + header_value(REMOVED_FILE, "0020000D"),),
     )
-    removed_file = ("%/" + removed_name,)
+    assert removed_study_id in first["procedure_occurrence"]
+    removed_measurements = {
+        row[0]
+        for row in query(
+            "select image_feature_event_id from cdm.image_feature f join cdm.image_occurrence o "
+            "using (image_occurrence_id) where o.procedure_occurrence_id = %s",
+            (removed_study_id,),
+        )
+    }
+    assert removed_measurements <= first["measurement"] and removed_measurements
+    removed_file = ("%/" + REMOVED_FILE,)
     execute(
         (
             "delete from dicom_raw.header_element where file_id in (select file_id from "
@@ -294,12 +307,17 @@ def test_delivery_into_an_existing_cdm(postgres_database, dicom_copy, pydicom_te
         ),
         ("delete from dicom_raw.harvested_file where file_path like %s", removed_file),
     )
-    (folder / removed_name).unlink()
+    (folder / REMOVED_FILE).unlink()
     shutil.copy(pydicom_test_files / ADDED_FILE, folder / ADDED_FILE)
     omop_imaging("harvest", str(folder), "--target", "postgres", "--no-progress")
     build()
     second = assert_delivered(clinical_ids, before)
     assert removed_study_id not in second["procedure_occurrence"]
-    assert second["procedure_occurrence"] - first["procedure_occurrence"], "the new study is missing"
-    # rows that stayed kept their IDs
-    assert (first["procedure_occurrence"] - {removed_study_id}) <= second["procedure_occurrence"]
+    assert second["procedure_occurrence"] - first["procedure_occurrence"], (
+        "the new study is missing"
+    )
+    assert first["person"] - second["person"], "the removed file's created person is still there"
+    assert second["person"] - first["person"], "the new file's person is missing"
+    assert not removed_measurements & second["measurement"], (
+        "the removed study's measurements stayed"
+    )

@@ -14,10 +14,8 @@ patients as (
     select * from {{ ref('int_dicom__patients') }}
     where
         person_id is not null
-        {%- if delivers_into_existing_cdm() %}
-            -- the linked persons are the site's rows already
-            and link_method = 'created'
-        {%- endif %}
+        -- delivering into an existing CDM, the linked persons are the site's rows already
+        and {{ "link_method = 'created'" if delivers_into_existing_cdm() else "1 = 1" }}
 
 ),
 

@@ -8,8 +8,7 @@
     ID map]: delivering into an existing CDM (macros/cdm_delivery.sql), only the build's rows count.
 -#}
 {% test coverage_at_least(
-    model, column_name, min_share=none, min_share_setting=none, where_sql=none, zero_is_unmapped=true,
-    owned_by=none
+    model, column_name, min_share=none, min_share_setting=none, where_sql=none, zero_is_unmapped=true, owned_by=none
 ) %}
 {%- if min_share_setting -%}
     {%- set min_share = setting(min_share_setting) -%}
@@ -23,9 +22,7 @@ scoped as (
     from {{ model }}
     where
         {{ where_sql if where_sql else '1 = 1' }}
-        {%- if owned_by and delivers_into_existing_cdm() %}
-            and {{ owned_rows_condition(*owned_by) }}
-        {%- endif %}
+        and {{ owned_rows_condition(*owned_by) if owned_by and delivers_into_existing_cdm() else '1 = 1' }}
 
 ),
 

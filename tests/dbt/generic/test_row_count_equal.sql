@@ -16,10 +16,10 @@ model_rows as (
 
 compared_rows as (
 
-    select count(*) as row_count from {{ compare_model }}
-    {%- if compare_owned_by and delivers_into_existing_cdm() %}
-        where {{ owned_rows_condition(*compare_owned_by) }}
-    {%- endif %}
+    select count(*) as row_count
+    from {{ compare_model }}
+    where
+        {{ owned_rows_condition(*compare_owned_by) if compare_owned_by and delivers_into_existing_cdm() else '1 = 1' }}
 
 ),
 

@@ -321,3 +321,18 @@ def test_delivery_into_an_existing_cdm(postgres_database, dicom_copy, pydicom_te
     assert not removed_measurements & second["measurement"], (
         "the removed study's measurements stayed"
     )
+
+
+def test_delivery_refuses_a_vocabulary_schema_that_would_replace_the_sites(postgres_database):
+    """The vocabulary views must not go into the CDM schema, where the site's CONCEPT may be."""
+    completed = omop_imaging(
+        "dbt",
+        "--target",
+        "postgres",
+        "parse",
+        "--vars",
+        "{cdm_delivery: existing_cdm}",
+        check=False,
+    )
+    assert completed.returncode != 0
+    assert "set vocabulary_schema to a schema of its own" in completed.stdout

@@ -1,6 +1,8 @@
 {#- OMOP CDM_SOURCE: one row describing the build, as ATLAS and Achilles read it (names from the
     vars cdm_source_name, cdm_source_abbreviation, cdm_holder; the vocabulary version from the
     VOCABULARY row 'None'). -#}
+{#- the site's own table when delivering into an existing CDM (docs/delivery.md) -#}
+{{ config(enabled=not delivers_into_existing_cdm()) }}
 
 with
 

@@ -1,5 +1,6 @@
 {#- OMOP MEASUREMENT: one row per kept header value of a series and per header classifier result
     (see int_dicom__measurements). -#}
+{{ config(**shared_cdm_table_config('measurement_id', 'id_map__measurement')) }}
 
 with
 

@@ -1,5 +1,7 @@
 {#- OMOP METADATA: how this build was made (project version, vocabulary source and version, clinical
     source, ID mode), one row each, as name / value_as_string. -#}
+{#- the site's own table when delivering into an existing CDM (docs/delivery.md) -#}
+{{ config(enabled=not delivers_into_existing_cdm()) }}
 
 with
 

@@ -2,7 +2,8 @@
     demo period with clinical_source 'demo'; the linked persons' periods with 'schema'), and for
     each person the build creates one period from its first to its last imaging date, so ATLAS can
     build cohorts on them. IDs of created periods: id_map__observation_period (above the clinical
-    IDs). -#}
+    IDs). Delivering into an existing CDM (cdm_delivery, docs/delivery.md): only the created periods. -#}
+{{ config(**shared_cdm_table_config('observation_period_id', 'id_map__observation_period')) }}
 
 with
 
@@ -47,8 +48,13 @@ published_clinical as (
         clinical_periods.period_type_concept_id
     from clinical_periods
     where
-        '{{ setting("clinical_source") }}' = 'demo'
-        or clinical_periods.person_id in (select patients.person_id from patients)
+        {% if delivers_into_existing_cdm() -%}
+            -- the site's rows already
+            1 = 0
+        {%- else -%}
+            '{{ setting("clinical_source") }}' = 'demo'
+            or clinical_periods.person_id in (select patients.person_id from patients)
+        {%- endif %}
 
 ),
 

@@ -3,14 +3,19 @@
     the clinical database keeps that person's gender and year of birth; otherwise they come from
     the header: Patient's Sex, a plausible Patient's Birth Date, else the study year minus Patient's
     Age (int_dicom__patients). Patients left out by the 'skip' / 'fail' policies or without any
-    year of birth (missing_birth_year_policy 'skip') are not here (see unlinked_patients). -#}
+    year of birth (missing_birth_year_policy 'skip') are not here (see unlinked_patients).
+    Delivering into an existing CDM (cdm_delivery, docs/delivery.md): only the persons the build creates. -#}
+{{ config(**shared_cdm_table_config('person_id', 'id_map__person')) }}
 
 with
 
 patients as (
 
     select * from {{ ref('int_dicom__patients') }}
-    where person_id is not null
+    where
+        person_id is not null
+        -- delivering into an existing CDM, the linked persons are the site's rows already
+        and {{ "link_method = 'created'" if delivers_into_existing_cdm() else "1 = 1" }}
 
 ),
 

@@ -1,6 +1,7 @@
 {#- OMOP PROCEDURE_OCCURRENCE: one row per imaging study. procedure_concept_id comes from
     seeds/mapping/procedure_concept_map.csv for the study's modality and body part (0 when the pair
     is not mapped); the modality's DICOM concept is the source concept. -#}
+{{ config(**shared_cdm_table_config('procedure_occurrence_id', 'id_map__procedure_occurrence')) }}
 
 with
 

@@ -2,6 +2,8 @@
     visit with clinical_source 'demo'; the linked persons' visits with 'schema'), so every
     visit_occurrence_id of the imaging rows resolves inside the CDM schema. The build creates no
     visits of its own. -#}
+{#- the site's own table when delivering into an existing CDM (docs/delivery.md) -#}
+{{ config(enabled=not delivers_into_existing_cdm()) }}
 
 with
 

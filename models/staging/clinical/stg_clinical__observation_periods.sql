@@ -1,6 +1,7 @@
 {#- The clinical OBSERVATION_PERIOD rows images are linked to: the user's clinical schema
     (setting clinical_source 'schema'), the demo seed ('demo') or none ('none', the default).
-    The setting is read when the model runs: both possible inputs are declared here. -#}
+    The setting is read when the model runs: both possible inputs are declared here. Delivering
+    into the clinical CDM itself, the build's own rows are left out (macros/cdm_delivery.sql). -#}
 -- depends_on: {{ source('clinical', 'observation_period') }}
 -- depends_on: {{ ref('demo_observation_period') }}
 
@@ -10,6 +11,7 @@ source as (
 
     {% if setting('clinical_source') == 'schema' -%}
         select * from {{ source('clinical', 'observation_period') }}
+        {{ without_own_rows('observation_period_id', 'id_map__observation_period') }}
     {%- else -%}
         select * from {{ ref('demo_observation_period') }}
         {% if setting('clinical_source') == 'none' %}where 1 = 0{% endif %}

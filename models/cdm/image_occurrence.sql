@@ -38,7 +38,7 @@ procedure_occurrence_ids as (
 
 visit_links as (
 
-    select * from {{ ref('int_visit_links') }}
+    select * from {{ ref('int_linkage__visit_links') }}
     where event_kind = 'series'
 
 ),

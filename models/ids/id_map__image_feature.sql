@@ -4,5 +4,5 @@
     "select 'image_feature|' || " ~ dbt.cast('header_value_id', dbt.type_string()) ~ " as source_key from "
     ~ ref('int_dicom__header_value_concepts')
     ~ " union all select 'image_feature|' || feature_key as source_key from "
-    ~ ref('int_series_classification_features')
+    ~ ref('int_classification__series_classification_features')
 ) }}

@@ -5,6 +5,6 @@
     "select 'measurement|' || " ~ dbt.cast('header_value_id', dbt.type_string()) ~ " as source_key from "
     ~ ref('int_dicom__header_value_concepts')
     ~ " union all select 'measurement|' || feature_key as source_key from "
-    ~ ref('int_series_classification_features'),
+    ~ ref('int_classification__series_classification_features'),
     existing_cdm_floor_sql('measurement', 'measurement_id')
 ) }}

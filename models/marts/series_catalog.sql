@@ -18,7 +18,7 @@ series as (
 
 classification as (
 
-    select * from {{ ref('int_series_classification') }}
+    select * from {{ ref('int_classification__series_classification') }}
 
 ),
 

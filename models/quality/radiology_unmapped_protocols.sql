@@ -5,7 +5,7 @@ with
 
 protocols as (
 
-    select * from {{ ref('int_study_protocols') }}
+    select * from {{ ref('int_linkage__study_protocols') }}
 
 ),
 

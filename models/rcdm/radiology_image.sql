@@ -46,7 +46,7 @@ image_occurrence_ids as (
 
 classification as (
 
-    select * from {{ ref('int_series_classification') }}
+    select * from {{ ref('int_classification__series_classification') }}
 
 ),
 

@@ -25,7 +25,7 @@ procedure_occurrence_ids as (
 
 protocols as (
 
-    select * from {{ ref('int_study_protocols') }}
+    select * from {{ ref('int_linkage__study_protocols') }}
 
 ),
 

@@ -2,7 +2,7 @@
     - every kept header value (the MI-CDM paper's convention: measurement_concept_id is the DICOM attribute
       concept, the raw value is kept in measurement_source_value and value_source_value), type
       var ehr_type_concept_id (32817);
-    - every result of the header classifier (int_series_classification_features): the 'OMOP
+    - every result of the header classifier (int_classification__series_classification_features): the 'OMOP
       Imaging' feature concept with the value concept, type var algorithm_type_concept_id (32880),
       with alg_system and alg_datetime.
     image_feature_key identifies the row's IMAGE_FEATURE: the header value's id, or
@@ -23,7 +23,7 @@ header_values as (
 
 classification_features as (
 
-    select * from {{ ref('int_series_classification_features') }}
+    select * from {{ ref('int_classification__series_classification_features') }}
 
 ),
 

@@ -13,7 +13,7 @@ with
 
 classifications as (
 
-    select * from {{ ref('int_series_classification') }}
+    select * from {{ ref('int_classification__series_classification') }}
 
 ),
 

@@ -11,7 +11,7 @@
       Recovery (0018,9009), Acquisition Contrast (0008,9209), Phase Contrast (0018,9014), Time of
       Flight Contrast (0018,9015), Image Type (0008,0008) / Frame Type (0008,9007), Diffusion b-value
       (0018,9087), Series Description (0008,103E), Protocol Name (0018,1030), and whether the
-      series' instances lie in more than one plane (int_series_plane).
+      series' instances lie in more than one plane (int_classification__series_plane).
 
     MR sequence family: the first rule that applies decides (rule, family, confidence):
       localizer_image_type     Image Type contains LOCALIZER                          LOCALIZER    0.95
@@ -143,7 +143,7 @@ series as (
 
 planes as (
 
-    select * from {{ ref('int_series_plane') }}
+    select * from {{ ref('int_classification__series_plane') }}
 
 ),
 

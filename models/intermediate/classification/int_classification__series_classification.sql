@@ -1,6 +1,6 @@
-{#- The header classifier's results, one row per series: image plane (int_series_plane), contrast
-    (int_series_contrast), MR sequence family, volumetric acquisition and localizer
-    (int_series_sequence_family), each with its confidence and evidence, and the 'OMOP Imaging'
+{#- The header classifier's results, one row per series: image plane (int_classification__series_plane), contrast
+    (int_classification__series_contrast), MR sequence family, volumetric acquisition and localizer
+    (int_classification__series_sequence_family), each with its confidence and evidence, and the 'OMOP Imaging'
     concept of each result, looked up by (vocabulary_id, concept_code). The one model that the
     CDM feature rows, R-CDM, cohorts and the `omop-imaging classify` command read. -#}
 
@@ -14,19 +14,19 @@ series as (
 
 planes as (
 
-    select * from {{ ref('int_series_plane') }}
+    select * from {{ ref('int_classification__series_plane') }}
 
 ),
 
 contrasts as (
 
-    select * from {{ ref('int_series_contrast') }}
+    select * from {{ ref('int_classification__series_contrast') }}
 
 ),
 
 families as (
 
-    select * from {{ ref('int_series_sequence_family') }}
+    select * from {{ ref('int_classification__series_sequence_family') }}
 
 ),
 

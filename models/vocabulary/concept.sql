@@ -1,26 +1,12 @@
-{#- The OMOP CONCEPT table: standard concepts (shipped subset or the user's Athena download,
-    var vocabulary_source) plus the generated DICOM concepts. The shipped subset adds the concepts
-    the outputs need that no offline source verifies (standard_concept_unverified, listed in the
-    README); Athena has their real rows. -#}
-{%- set from_athena = var('vocabulary_source') == 'athena' -%}
-{%- if from_athena -%}
-    {%- set standard_relation = source('athena_vocabulary', 'concept') -%}
-{%- else -%}
-    {%- set standard_relation = ref('standard_concept') -%}
-{%- endif %}
-{%- set concept_columns = 'concept_id, concept_name, domain_id, vocabulary_id, concept_class_id, standard_concept, '
-    ~ 'concept_code, valid_start_date, valid_end_date, invalid_reason' -%}
-{{ config(materialized=('view' if from_athena else 'table')) }}
+{#- The OMOP CONCEPT table: the standard concepts of staging (shipped subset or the user's Athena
+    download, var vocabulary_source) plus the generated DICOM concepts. -#}
+{{ config(materialized=vocabulary_materialization()) }}
 
 with
 
 standard_concepts as (
 
-    select {{ concept_columns }} from {{ standard_relation }}
-    {%- if not from_athena %}
-        union all
-        select {{ concept_columns }} from {{ ref('standard_concept_unverified') }}
-    {%- endif %}
+    select * from {{ ref('stg_vocabulary__concepts') }}
 
 ),
 

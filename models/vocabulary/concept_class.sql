@@ -1,17 +1,11 @@
 {#- The OMOP CONCEPT_CLASS table: standard classes (shipped subset or Athena) plus DICOM's. -#}
-{%- set from_athena = var('vocabulary_source') == 'athena' -%}
-{%- if from_athena -%}
-    {%- set standard_relation = source('athena_vocabulary', 'concept_class') -%}
-{%- else -%}
-    {%- set standard_relation = ref('standard_concept_class') -%}
-{%- endif %}
-{{ config(materialized=('view' if from_athena else 'table')) }}
+{{ config(materialized=vocabulary_materialization()) }}
 
 with
 
 standard_classes as (
 
-    select * from {{ standard_relation }}
+    select * from {{ ref('stg_vocabulary__concept_classes') }}
 
 ),
 

@@ -3,19 +3,13 @@
     relationships (none shipped; the Athena table when vocabulary_source is 'athena').
     A DICOM relationship whose other end is not in the concept model (a SNOMED concept outside
     the shipped subset) is left out, so both ends of every row always exist. -#}
-{%- set from_athena = var('vocabulary_source') == 'athena' -%}
-{%- if from_athena -%}
-    {%- set standard_relation = source('athena_vocabulary', 'concept_relationship') -%}
-{%- else -%}
-    {%- set standard_relation = ref('standard_concept_relationship') -%}
-{%- endif %}
-{{ config(materialized=('view' if from_athena else 'table')) }}
+{{ config(materialized=vocabulary_materialization()) }}
 
 with
 
 standard_relationships as (
 
-    select * from {{ standard_relation }}
+    select * from {{ ref('stg_vocabulary__concept_relationships') }}
 
 ),
 

@@ -1,18 +1,12 @@
 {#- The OMOP CONCEPT_SYNONYM table: DICOM attribute keywords plus the standard synonyms (none
     shipped; the Athena table when vocabulary_source is 'athena'). -#}
-{%- set from_athena = var('vocabulary_source') == 'athena' -%}
-{%- if from_athena -%}
-    {%- set standard_relation = source('athena_vocabulary', 'concept_synonym') -%}
-{%- else -%}
-    {%- set standard_relation = ref('standard_concept_synonym') -%}
-{%- endif %}
-{{ config(materialized=('view' if from_athena else 'table')) }}
+{{ config(materialized=vocabulary_materialization()) }}
 
 with
 
 standard_synonyms as (
 
-    select * from {{ standard_relation }}
+    select * from {{ ref('stg_vocabulary__concept_synonyms') }}
 
 ),
 

@@ -1,17 +1,11 @@
 {#- The OMOP DOMAIN table: the DICOM vocabulary needs no domain of its own. -#}
-{%- set from_athena = var('vocabulary_source') == 'athena' -%}
-{%- if from_athena -%}
-    {%- set standard_relation = source('athena_vocabulary', 'domain') -%}
-{%- else -%}
-    {%- set standard_relation = ref('standard_domain') -%}
-{%- endif %}
-{{ config(materialized=('view' if from_athena else 'table')) }}
+{{ config(materialized=vocabulary_materialization()) }}
 
 with
 
 domains as (
 
-    select * from {{ standard_relation }}
+    select * from {{ ref('stg_vocabulary__domains') }}
 
 ),
 

@@ -1,18 +1,12 @@
 {#- The OMOP RELATIONSHIP table: the DICOM vocabulary uses the standard mapping relationships
     ('Maps to', 'Mapped from', 'Maps to value', 'Value mapped from'). -#}
-{%- set from_athena = var('vocabulary_source') == 'athena' -%}
-{%- if from_athena -%}
-    {%- set standard_relation = source('athena_vocabulary', 'relationship') -%}
-{%- else -%}
-    {%- set standard_relation = ref('standard_relationship') -%}
-{%- endif %}
-{{ config(materialized=('view' if from_athena else 'table')) }}
+{{ config(materialized=vocabulary_materialization()) }}
 
 with
 
 relationships as (
 
-    select * from {{ standard_relation }}
+    select * from {{ ref('stg_vocabulary__relationships') }}
 
 ),
 

@@ -1,17 +1,11 @@
 {#- The OMOP VOCABULARY table: standard vocabularies (shipped subset or Athena) plus DICOM. -#}
-{%- set from_athena = var('vocabulary_source') == 'athena' -%}
-{%- if from_athena -%}
-    {%- set standard_relation = source('athena_vocabulary', 'vocabulary') -%}
-{%- else -%}
-    {%- set standard_relation = ref('standard_vocabulary') -%}
-{%- endif %}
-{{ config(materialized=('view' if from_athena else 'table')) }}
+{{ config(materialized=vocabulary_materialization()) }}
 
 with
 
 standard_vocabularies as (
 
-    select * from {{ standard_relation }}
+    select * from {{ ref('stg_vocabulary__vocabularies') }}
 
 ),
 

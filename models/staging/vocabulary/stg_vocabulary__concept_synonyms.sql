@@ -1,0 +1,2 @@
+{#- The standard CONCEPT_SYNONYM rows (vocabulary_source: the shipped seed or Athena). -#}
+select * from {{ standard_vocabulary('concept_synonym') }}

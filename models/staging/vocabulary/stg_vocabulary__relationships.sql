@@ -1,0 +1,2 @@
+{#- The standard RELATIONSHIP rows (vocabulary_source: the shipped seed or Athena). -#}
+select * from {{ standard_vocabulary('relationship') }}

@@ -13,48 +13,8 @@
       (0018,9087), Series Description (0008,103E), Protocol Name (0018,1030), and whether the
       series' instances lie in more than one plane (int_classification__series_plane).
 
-    MR sequence family: the first rule that applies decides (rule, family, confidence):
-      localizer_image_type     Image Type contains LOCALIZER                          LOCALIZER    0.95
-      localizer_description    LOCALIZER, SCOUT, SURVEY, PILOT, 3-PLANE ... in descriptions   0.85
-      localizer_multiplane     ORIGINAL images in more than one plane (tri-plane localizer)   0.7
-      adc_image_type           Image Type contains ADC                                ADC          0.95
-      adc_description          ADC / APPARENT DIFFUSION in descriptions               ADC          0.85
-      diffusion_attributes     Image Type DIFFUSION / TRACEW / FA, a b-value > 0 (0018,9087, or
-                               in a Siemens sequence name '*ep_b1000'), or Acquisition
-                               Contrast DIFFUSION                                     DWI          0.95
-      diffusion_description    DWI, DTI, DIFFUSION, DIFF ... in descriptions          DWI          0.8
-      perfusion_attributes     Image Type PERFUSION / CBF / CBV / MTT / TTP, or Acquisition
-                               Contrast PERFUSION                                     PERFUSION    0.95
-      perfusion_description    PERFUSION, PERF, ASL, DSC, DCE ... in descriptions     PERFUSION    0.8
-      angiography_attributes   Acquisition Contrast ANGIO / TOF / FLOW_ENCODED, Time of Flight or
-                               Phase Contrast YES                                     ANGIOGRAPHY  0.95
-      angiography_description  ANGIO, TOF, MRA, MRV, VENO ... in descriptions         ANGIOGRAPHY  0.8
-      field_map                field map in Image Type, descriptions or sequence names
-                               (FIELD_MAP, FIELDMAP, B0MAP, Siemens '*fm2d')          OTHER        0.85
-      acquisition_contrast     Acquisition Contrast (enhanced MR) T1 / T2 / PROTON_DENSITY /
-                               FLUID_ATTENUATED / T2_STAR / STIR  -> T1W / T2W / PDW / FLAIR /
-                               T2STAR_SWI / T2W                                                    0.95
-      flair_inversion_time     TI >= 1400 ms and TE >= 40 ms (or no TE)               FLAIR        0.9
-      t1_inversion_time        TI 300-1300 ms and TE < 30 ms (MPRAGE, T1-FLAIR), or TI < 300 ms
-                               with TR < 15 ms and TE < 10 ms (IR-prepared fast GRE)  T1W          0.9
-      stir_inversion_time      TI 80-300 ms and TE >= 30 ms (STIR: fluid-bright)      T2W          0.75
-      long_ti_short_te         TI >= 1400 ms and TE < 15 ms (e.g. MP2RAGE)            T1W          0.7
-      spin_echo_t1             spin echo (Scanning Sequence SE or Echo Pulse Sequence SPIN, no GR),
-                               TR <= 800 ms and TE <= 30 ms                           T1W          0.85
-      spin_echo_t2             spin echo, TR >= 2000 ms and TE >= 80 ms               T2W          0.85
-      spin_echo_pd             spin echo, TR >= 1500 ms and TE <= 35 ms               PDW          0.8
-      flair_description        FLAIR, DARK FLUID in descriptions                      FLAIR        0.75
-      t2star_description       SWI, SWAN, T2*, T2STAR, HEMO, SUSCEPTIBILITY ...       T2STAR_SWI   0.75
-      t1_description           T1, T1W, MPRAGE, SPGR, BRAVO, VIBE, LAVA, THRIVE ...   T1W          0.7
-      t2_description           T2, T2W (and no PD)                                    T2W          0.7
-      pd_description           PD, PDW, PROTON DENSITY                                PDW          0.7
-      echo_planar_other        echo planar (EP) without diffusion (BOLD fMRI, ...)    OTHER        0.5
-      gradient_echo_t2star     gradient echo (GR, no SE), TE >= 15 ms                 T2STAR_SWI   0.65
-      gradient_echo_t1         gradient echo, TE < 15 ms and TR < 500 ms (spoiled GRE) T1W         0.65
-      long_tr_long_te          TR >= 1500 ms and TE >= 40 ms                          T2W          0.55
-      short_tr_short_te        TR < 1500 ms and TE < 40 ms                            T1W          0.5
-      other_with_timing        anything else with TR or TE                            OTHER        0.3
-      nothing                  no timing and no other evidence                        OTHER        0.0
+    MR sequence family: the rules are the rows of seeds/classification/sequence_family_rule.csv, in
+    rule_order, each with its family and confidence; the first whose condition below holds decides.
     Descriptions are Series Description and Protocol Name (never the Study Description, which is
     shared by every series of a study). Short keywords only match as whole words.
 
@@ -87,51 +47,45 @@
 {%- set volumetric_strings = ['3D', 'MPRAGE', 'MP2RAGE', 'SPACE', 'CUBE', 'BRAVO', 'VISTA'] -%}
 {%- set volumetric_words = ['ISO'] -%}
 
-{#- (rule, family, confidence, condition); the first rule whose condition holds decides (see the header). -#}
-{%- set family_rules = [
-    ('localizer_image_type', 'LOCALIZER', 0.95, "image_type_localizer"),
-    ('localizer_description', 'LOCALIZER', 0.85, "described_localizer"),
-    ('localizer_multiplane', 'LOCALIZER', 0.7,
-        "has_plane_disagreement and not image_type_derived and not image_type_projection"),
-    ('adc_image_type', 'ADC', 0.95, "image_type_adc"),
-    ('adc_description', 'ADC', 0.85, "described_adc"),
-    ('diffusion_attributes', 'DWI', 0.95,
-        "image_type_diffusion or max_b_value > 0 or sequence_name_b_value or acquisition_contrast = 'DIFFUSION'"),
-    ('diffusion_description', 'DWI', 0.8, "described_diffusion"),
-    ('perfusion_attributes', 'PERFUSION', 0.95, "image_type_perfusion or acquisition_contrast = 'PERFUSION'"),
-    ('perfusion_description', 'PERFUSION', 0.8, "described_perfusion"),
-    ('angiography_attributes', 'ANGIOGRAPHY', 0.95,
-        "acquisition_contrast in ('ANGIO', 'TOF', 'FLOW_ENCODED') or time_of_flight_contrast = 'YES'"
-        ~ " or phase_contrast = 'YES'"),
-    ('angiography_description', 'ANGIOGRAPHY', 0.8, "described_angiography"),
-    ('field_map', 'OTHER_SEQUENCE', 0.85, "image_type_field_map or described_field_map"),
-    ('acquisition_contrast', none, 0.95,
-        "acquisition_contrast in ('T1', 'T2', 'PROTON_DENSITY', 'FLUID_ATTENUATED', 'T2_STAR', 'STIR')"),
-    ('flair_inversion_time', 'FLAIR', 0.9, "inversion_time >= 1400 and coalesce(echo_time >= 40, true)"),
-    ('t1_inversion_time', 'T1W', 0.9,
-        "(inversion_time >= 300 and inversion_time <= 1300 and echo_time < 30)"
-        ~ " or (inversion_time > 0 and inversion_time < 300 and repetition_time < 15 and echo_time < 10)"),
-    ('stir_inversion_time', 'T2W', 0.75, "inversion_time >= 80 and inversion_time < 300 and echo_time >= 30"),
-    ('long_ti_short_te', 'T1W', 0.7, "inversion_time >= 1400 and echo_time < 15"),
-    ('spin_echo_t1', 'T1W', 0.85,
-        "is_spin_echo and not is_gradient_echo and repetition_time <= 800 and echo_time <= 30"),
-    ('spin_echo_t2', 'T2W', 0.85,
-        "is_spin_echo and not is_gradient_echo and repetition_time >= 2000 and echo_time >= 80"),
-    ('spin_echo_pd', 'PDW', 0.8,
-        "is_spin_echo and not is_gradient_echo and repetition_time >= 1500 and echo_time <= 35"),
-    ('flair_description', 'FLAIR', 0.75, "described_flair"),
-    ('t2star_description', 'T2STAR_SWI', 0.75, "described_t2star"),
-    ('t1_description', 'T1W', 0.7, "described_t1"),
-    ('t2_description', 'T2W', 0.7, "described_t2 and not described_pd"),
-    ('pd_description', 'PDW', 0.7, "described_pd"),
-    ('echo_planar_other', 'OTHER_SEQUENCE', 0.5, "is_echo_planar"),
-    ('gradient_echo_t2star', 'T2STAR_SWI', 0.65, "is_gradient_echo and not is_spin_echo and echo_time >= 15"),
-    ('gradient_echo_t1', 'T1W', 0.65,
-        "is_gradient_echo and not is_spin_echo and echo_time < 15 and repetition_time < 500"),
-    ('long_tr_long_te', 'T2W', 0.55, "repetition_time >= 1500 and echo_time >= 40"),
-    ('short_tr_short_te', 'T1W', 0.5, "repetition_time < 1500 and echo_time < 40"),
-    ('other_with_timing', 'OTHER_SEQUENCE', 0.3, "repetition_time is not null or echo_time is not null"),
-] -%}
+{#- The condition of each rule of seeds/classification/sequence_family_rule.csv, by rule_name; the
+    seed gives the rules' order, families and confidences. -#}
+{%- set rule_conditions = {
+    'localizer_image_type': "image_type_localizer",
+    'localizer_description': "described_localizer",
+    'localizer_multiplane': "has_plane_disagreement and not image_type_derived and not image_type_projection",
+    'adc_image_type': "image_type_adc",
+    'adc_description': "described_adc",
+    'diffusion_attributes': "image_type_diffusion or max_b_value > 0 or sequence_name_b_value"
+        ~ " or acquisition_contrast = 'DIFFUSION'",
+    'diffusion_description': "described_diffusion",
+    'perfusion_attributes': "image_type_perfusion or acquisition_contrast = 'PERFUSION'",
+    'perfusion_description': "described_perfusion",
+    'angiography_attributes': "acquisition_contrast in ('ANGIO', 'TOF', 'FLOW_ENCODED')"
+        ~ " or time_of_flight_contrast = 'YES' or phase_contrast = 'YES'",
+    'angiography_description': "described_angiography",
+    'field_map': "image_type_field_map or described_field_map",
+    'acquisition_contrast': "acquisition_contrast is not null",
+    'flair_inversion_time': "inversion_time >= 1400 and coalesce(echo_time >= 40, true)",
+    't1_inversion_time': "(inversion_time >= 300 and inversion_time <= 1300 and echo_time < 30)"
+        ~ " or (inversion_time > 0 and inversion_time < 300 and repetition_time < 15 and echo_time < 10)",
+    'stir_inversion_time': "inversion_time >= 80 and inversion_time < 300 and echo_time >= 30",
+    'long_ti_short_te': "inversion_time >= 1400 and echo_time < 15",
+    'spin_echo_t1': "is_spin_echo and not is_gradient_echo and repetition_time <= 800 and echo_time <= 30",
+    'spin_echo_t2': "is_spin_echo and not is_gradient_echo and repetition_time >= 2000 and echo_time >= 80",
+    'spin_echo_pd': "is_spin_echo and not is_gradient_echo and repetition_time >= 1500 and echo_time <= 35",
+    'flair_description': "described_flair",
+    't2star_description': "described_t2star",
+    't1_description': "described_t1",
+    't2_description': "described_t2 and not described_pd",
+    'pd_description': "described_pd",
+    'echo_planar_other': "is_echo_planar",
+    'gradient_echo_t2star': "is_gradient_echo and not is_spin_echo and echo_time >= 15",
+    'gradient_echo_t1': "is_gradient_echo and not is_spin_echo and echo_time < 15 and repetition_time < 500",
+    'long_tr_long_te': "repetition_time >= 1500 and echo_time >= 40",
+    'short_tr_short_te': "repetition_time < 1500 and echo_time < 40",
+    'other_with_timing': "repetition_time is not null or echo_time is not null",
+    'nothing': "true",
+} -%}
 
 with
 
@@ -144,6 +98,12 @@ series as (
 planes as (
 
     select * from {{ ref('int_classification__series_plane') }}
+
+),
+
+family_rules as (
+
+    select * from {{ ref('sequence_family_rule') }}
 
 ),
 
@@ -354,24 +314,68 @@ evidence as (
 
 ),
 
+-- every family rule each MR series meets
+rule_hits as (
+    {%- for rule_name, condition in rule_conditions.items() %}
+
+        select
+            series_instance_uid,
+            acquisition_contrast,
+            '{{ rule_name }}' as rule_name
+        from evidence
+        where modality = 'MR' and ({{ condition }})
+        {%- if not loop.last %}
+
+            union all
+        {%- endif %}
+    {%- endfor %}
+
+),
+
+-- the first of them in the rule table's order
+deciding_rules as (
+
+    select
+        rule_hits.series_instance_uid,
+        family_rules.rule_name,
+        family_rules.sequence_family,
+        family_rules.confidence,
+        row_number() over (
+            partition by rule_hits.series_instance_uid
+            order by family_rules.rule_order
+        ) as rule_rank
+    from rule_hits
+    inner join family_rules
+        on rule_hits.rule_name = family_rules.rule_name
+    -- an empty cell: the rule does not depend on the Acquisition Contrast value
+    where
+        coalesce(family_rules.acquisition_contrast, '') = ''
+        or family_rules.acquisition_contrast = rule_hits.acquisition_contrast
+
+),
+
 ruled as (
 
     select
-        *,
+        evidence.*,
+        deciding_rules.rule_name as sequence_family_rule,
+        deciding_rules.sequence_family,
+        cast(deciding_rules.confidence as decimal(3, 2)) as sequence_family_confidence,
         case
-            when modality <> 'MR' or modality is null then null
-            {%- for rule, family, confidence, condition in family_rules %}
-                when {{ condition }} then '{{ rule }}'
-            {%- endfor %}
-            else 'nothing'
-        end as sequence_family_rule,
-        case
-            when image_type_localizer then 'Image Type (0008,0008) contains LOCALIZER'
-            when described_localizer then 'localizer keyword in Series Description / Protocol Name'
-            when modality = 'MR' and has_plane_disagreement and not image_type_derived and not image_type_projection
+            when evidence.image_type_localizer then 'Image Type (0008,0008) contains LOCALIZER'
+            when evidence.described_localizer then 'localizer keyword in Series Description / Protocol Name'
+            when
+                evidence.modality = 'MR'
+                and evidence.has_plane_disagreement
+                and not evidence.image_type_derived
+                and not evidence.image_type_projection
                 then 'ORIGINAL images in more than one plane (multi-plane localizer)'
         end as localizer_evidence
     from evidence
+    left join deciding_rules
+        on
+            evidence.series_instance_uid = deciding_rules.series_instance_uid
+            and deciding_rules.rule_rank = 1
 
 ),
 
@@ -380,28 +384,8 @@ final as (
     select
         series_instance_uid,
         modality,
-        case sequence_family_rule
-            when 'acquisition_contrast'
-                then
-                    case acquisition_contrast
-                        when 'T1' then 'T1W'
-                        when 'T2' then 'T2W'
-                        when 'PROTON_DENSITY' then 'PDW'
-                        when 'FLUID_ATTENUATED' then 'FLAIR'
-                        when 'T2_STAR' then 'T2STAR_SWI'
-                        when 'STIR' then 'T2W'
-                    end
-            {%- for rule, family, confidence, condition in family_rules if family %}
-                when '{{ rule }}' then '{{ family }}'
-            {%- endfor %}
-            when 'nothing' then 'OTHER_SEQUENCE'
-        end as sequence_family,
-        case sequence_family_rule
-            {%- for rule, family, confidence, condition in family_rules %}
-                when '{{ rule }}' then cast({{ confidence }} as decimal(3, 2))
-            {%- endfor %}
-            when 'nothing' then cast(0.0 as decimal(3, 2))
-        end as sequence_family_confidence,
+        sequence_family,
+        sequence_family_confidence,
         sequence_family_rule,
         case
             when sequence_family_rule is not null

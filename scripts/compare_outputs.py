@@ -27,7 +27,13 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 OUTPUT_ROLES = ("cdm_schema", "vocabulary_schema", "marts_schema", "quality_schema")
 # columns that record when the build ran, so two builds differ there by design
 BUILD_TIME_COLUMNS = frozenset(
-    {"alg_datetime", "metadata_date", "metadata_datetime", "source_release_date", "cdm_release_date"}
+    {
+        "alg_datetime",
+        "metadata_date",
+        "metadata_datetime",
+        "source_release_date",
+        "cdm_release_date",
+    }
 )
 
 
@@ -38,10 +44,20 @@ def build_demo(tree: Path, database: Path) -> None:
         "OMOP_IMAGING_PROJECT_DIR": str(tree),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    command = [sys.executable, "-m", "omop_imaging.cli", "demo", "--db", str(database), "--no-progress"]
+    command = [
+        sys.executable,
+        "-m",
+        "omop_imaging.cli",
+        "demo",
+        "--db",
+        str(database),
+        "--no-progress",
+    ]
     completed = subprocess.run(command, cwd=tree, env=environment, capture_output=True, text=True)
     if completed.returncode != 0:
-        sys.exit(f"the demo build in {tree} failed ({completed.returncode}):\n{completed.stdout[-4000:]}")
+        sys.exit(
+            f"the demo build in {tree} failed ({completed.returncode}):\n{completed.stdout[-4000:]}"
+        )
 
 
 def output_schemas(tree: Path) -> set[str]:
@@ -85,7 +101,9 @@ def table_hashes(database: Path, schemas: set[str]) -> dict[str, tuple[int, int]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", default="main", help="git revision to compare with (default main)")
+    parser.add_argument(
+        "--base", default="main", help="git revision to compare with (default main)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="compare_outputs_") as scratch:
         scratch = Path(scratch)
@@ -120,7 +138,9 @@ def main() -> int:
             verdict = f"DIFFERENT (rows {base[table][0]} -> {work[table][0]})"
         differences += not verdict.startswith("equal")
         print(f"{table:<{width}}  {verdict}")
-    print(f"{len(base | work)} tables, {differences} different; not compared: {', '.join(sorted(BUILD_TIME_COLUMNS))}")
+    print(
+        f"{len(base | work)} tables, {differences} different; not compared: {', '.join(sorted(BUILD_TIME_COLUMNS))}"
+    )
     return 1 if differences else 0
 
 

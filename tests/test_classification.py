@@ -46,9 +46,9 @@ def test_accuracy_per_class_meets_the_targets(query, classification_inputs, requ
 
 
 def test_every_series_has_one_classification_with_concepts(query):
-    assert query("select count(*) from imaging_intermediate.int_classification__series_classification") == query(
-        "select count(*) from cdm.image_occurrence"
-    )
+    assert query(
+        "select count(*) from imaging_intermediate.int_classification__series_classification"
+    ) == query("select count(*) from cdm.image_occurrence")
     unmapped = query(
         "select count(*) from imaging_intermediate.int_classification__series_classification where "
         "(image_plane is not null and image_plane_concept_id is null) "
@@ -118,9 +118,9 @@ def test_classify_command_prints_results_and_evidence(classification_duckdb, que
     assert as_json[0]["sequence_family_evidence"] == evidence
 
     table = omop_imaging("classify", "--db", classification_duckdb).stdout
-    series_count = query("select count(*) from imaging_intermediate.int_classification__series_classification")[0][
-        0
-    ]
+    series_count = query(
+        "select count(*) from imaging_intermediate.int_classification__series_classification"
+    )[0][0]
     assert table.count("\n") > series_count  # a block per series
     assert "Image Orientation Patient (0020,0037)" in table and "diffusion_attributes" in table
 

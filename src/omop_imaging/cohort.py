@@ -13,25 +13,23 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .settings import relation
+from .settings import project_dir, relation
 
 BUILT_IN = {
     "t1-volumetric-brain-mri": "cohort_t1_volumetric_brain_mri",
     "er-ct-brain-precontrast": "cohort_er_ct_brain_precontrast",
 }
-SEQUENCE_FAMILIES = [
-    "T1W",
-    "T2W",
-    "FLAIR",
-    "PDW",
-    "DWI",
-    "ADC",
-    "T2STAR_SWI",
-    "LOCALIZER",
-    "PERFUSION",
-    "ANGIOGRAPHY",
-    "OTHER_SEQUENCE",
-]
+
+
+def _sequence_families() -> list[str]:
+    """The MR sequence families, from the seed the classifier's SQL uses (one list, in its order)."""
+    with open(
+        project_dir() / "seeds" / "classification" / "sequence_family.csv", encoding="utf-8"
+    ) as handle:
+        return [row["sequence_family"] for row in csv.DictReader(handle)]
+
+
+SEQUENCE_FAMILIES = _sequence_families()
 CONTRAST = {"with": "WITH_CONTRAST", "without": "WITHOUT_CONTRAST", "unknown": "CONTRAST_UNKNOWN"}
 OUTPUT_COLUMNS = [
     "person_id",

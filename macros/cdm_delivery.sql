@@ -30,12 +30,13 @@
             "cdm_delivery existing_cdm: set vocabulary_schema to a schema of its own, not the CDM or "
             ~ "Athena schema '" ~ var('vocabulary_schema') ~ "' (docs/delivery.md)") }}
     {%- endif -%}
+    {#- on_schema_change: a contracted incremental model needs append_new_columns or fail. The official
+        DDL has every column, so nothing is added; a type the site declares differently (numeric
+        for the spec's float) stays as the site has it, where 'fail' would stop the build. -#}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'owned_rows',
         'full_refresh': false,
-        {#- a contracted incremental model needs one; nothing to add to the official DDL's columns, and
-            a type the site declares differently (numeric for float) is kept as the site has it -#}
         'on_schema_change': 'append_new_columns',
         'owned_id_column': id_column,
         'owned_id_map': id_map,

@@ -118,9 +118,7 @@ def test_classify_command_prints_results_and_evidence(classification_duckdb, que
     assert as_json[0]["sequence_family_evidence"] == evidence
 
     table = omop_imaging("classify", "--db", classification_duckdb).stdout
-    series_count = query("select count(*) from imaging_marts.series_classification")[0][
-        0
-    ]
+    series_count = query("select count(*) from imaging_marts.series_classification")[0][0]
     assert table.count("\n") > series_count  # a block per series
     assert "Image Orientation Patient (0020,0037)" in table and "diffusion_attributes" in table
 

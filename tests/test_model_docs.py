@@ -56,7 +56,9 @@ def output_models(manifest: dict) -> list[dict]:
 
 def test_every_model_has_a_description(manifest):
     undescribed = sorted(
-        model["original_file_path"] for model in models(manifest) if not model["description"].strip()
+        model["original_file_path"]
+        for model in models(manifest)
+        if not model["description"].strip()
     )
     assert not undescribed, f"models without a description: {', '.join(undescribed)}"
 
@@ -93,7 +95,9 @@ def test_cdm_id_columns_follow_id_mode(manifest, tmp_path):
 
 def test_delivery_into_an_existing_cdm_parses_with_contracts(tmp_path):
     """With cdm_delivery existing_cdm the shared CDM tables are contracted incremental models."""
-    delivered = parse(tmp_path, "{cdm_delivery: existing_cdm, vocabulary_schema: imaging_vocabulary}")
+    delivered = parse(
+        tmp_path, "{cdm_delivery: existing_cdm, vocabulary_schema: imaging_vocabulary}"
+    )
     nodes = {model["name"]: model for model in models(delivered)}
     for table in ("person", "observation_period", "procedure_occurrence", "measurement"):
         config = nodes[table]["config"]

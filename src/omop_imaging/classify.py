@@ -49,9 +49,7 @@ _RESULTS = [
 def classifications(target: str, duckdb_path: str, series_uid: str | None = None) -> list[dict]:
     """One dict per series (COLUMNS), ordered by study and series UID; one series with series_uid."""
     placeholder = "?" if target == "duckdb" else "%s"
-    sql = (
-        f"select {', '.join(COLUMNS)} from {relation('marts', 'series_classification')}"
-    )
+    sql = f"select {', '.join(COLUMNS)} from {relation('marts', 'series_classification')}"
     parameters = []
     if series_uid:
         sql += f" where series_instance_uid = {placeholder}"

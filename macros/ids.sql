@@ -104,6 +104,12 @@
     from final
 {%- endmacro %}
 
+{#- The SQL type of the specs' `float` columns on this engine (var cdm_float_data_type, which the
+    contracts' data_type reads too). -#}
+{% macro cdm_float_type() -%}
+    {{ var('cdm_float_data_type')[target.type] }}
+{%- endmacro %}
+
 {#- The SQL type of CDM row IDs: integer (the official DDL) unless id_mode is 'hash' (var
     cdm_id_data_type, which the contracts' data_type reads too). -#}
 {% macro cdm_id_type() -%}

@@ -103,7 +103,7 @@ def test_delivery_into_an_existing_cdm_parses_with_contracts(tmp_path):
         config = nodes[table]["config"]
         assert config["materialized"] == "incremental", table
         assert config["contract"]["enforced"], table
-        assert config["on_schema_change"] == "append_new_columns", table
+        assert config["on_schema_change"] == "fail", table
 
 
 def test_built_output_columns_are_the_yml_columns(manifest, demo_run):

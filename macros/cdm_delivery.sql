@@ -30,10 +30,14 @@
             "cdm_delivery existing_cdm: set vocabulary_schema to a schema of its own, not the CDM or "
             ~ "Athena schema '" ~ var('vocabulary_schema') ~ "' (docs/delivery.md)") }}
     {%- endif -%}
+    {#- on_schema_change fail (a contracted incremental model needs it or append_new_columns, which
+        would alter the site's table): a site table whose columns or types differ from the official
+        DDL stops the build instead. -#}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'owned_rows',
         'full_refresh': false,
+        'on_schema_change': 'fail',
         'owned_id_column': id_column,
         'owned_id_map': id_map,
     }) }}

@@ -104,7 +104,19 @@
     from final
 {%- endmacro %}
 
-{#- The SQL type of CDM row IDs: integer (the official DDL) unless id_mode is 'hash'. -#}
+{#- The SQL type of the specs' `float` columns on this engine (var cdm_float_data_type, which the
+    contracts' data_type reads too). -#}
+{% macro cdm_float_type() -%}
+    {{ var('cdm_float_data_type')[target.type] }}
+{%- endmacro %}
+
+{#- The SQL type of CDM row IDs: integer (the official DDL) unless id_mode is 'hash' (var
+    cdm_id_data_type, which the contracts' data_type reads too). -#}
 {% macro cdm_id_type() -%}
-    {%- if var('id_mode') == 'hash' -%}{{ dbt.type_bigint() }}{%- else -%}integer{%- endif -%}
+    {%- set types = var('cdm_id_data_type') -%}
+    {%- if var('id_mode') not in types -%}
+        {{ exceptions.raise_compiler_error(
+            "id_mode is '" ~ var('id_mode') ~ "': use sequential or hash (docs/ids.md)") }}
+    {%- endif -%}
+    {{ types[var('id_mode')] }}
 {%- endmacro %}

@@ -122,7 +122,7 @@ def classify_labelled_series(
         row[0]: row[1:]
         for row in query(
             "select series_instance_uid, modality, image_plane, has_plane_disagreement, contrast_status, "
-            "sequence_family, is_localizer, is_volumetric from imaging_intermediate.int_classification__series_classification"
+            "sequence_family, is_localizer, is_volumetric from imaging_marts.series_classification"
         )
     }
     rows = []

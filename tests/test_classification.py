@@ -46,11 +46,11 @@ def test_accuracy_per_class_meets_the_targets(query, classification_inputs, requ
 
 
 def test_every_series_has_one_classification_with_concepts(query):
-    assert query(
-        "select count(*) from imaging_intermediate.int_classification__series_classification"
-    ) == query("select count(*) from cdm.image_occurrence")
+    assert query("select count(*) from imaging_marts.series_classification") == query(
+        "select count(*) from cdm.image_occurrence"
+    )
     unmapped = query(
-        "select count(*) from imaging_intermediate.int_classification__series_classification where "
+        "select count(*) from imaging_marts.series_classification where "
         "(image_plane is not null and image_plane_concept_id is null) "
         "or (sequence_family is not null and sequence_family_concept_id is null) "
         "or contrast_concept_id is null"
@@ -58,7 +58,7 @@ def test_every_series_has_one_classification_with_concepts(query):
     assert unmapped == [(0,)]
     # the concepts are the 'OMOP Imaging' ones of the codes
     mismatched = query(
-        "select count(*) from imaging_intermediate.int_classification__series_classification s join cdm.concept c "
+        "select count(*) from imaging_marts.series_classification s join cdm.concept c "
         "on c.concept_id = s.sequence_family_concept_id "
         "where c.vocabulary_id <> 'OMOP Imaging' or c.concept_code <> s.sequence_family"
     )
@@ -82,7 +82,7 @@ def test_results_are_algorithm_features_in_measurement_and_image_feature(query):
     # the feature rows say what the classification model says
     expected = set()
     for uid, plane, family, modality in query(
-        "select series_instance_uid, image_plane, sequence_family, modality from imaging_intermediate.int_classification__series_classification"
+        "select series_instance_uid, image_plane, sequence_family, modality from imaging_marts.series_classification"
     ):
         if plane:
             expected.add(("IMAGE_PLANE", plane, uid))
@@ -105,7 +105,7 @@ def test_results_are_algorithm_features_in_measurement_and_image_feature(query):
 def test_classify_command_prints_results_and_evidence(classification_duckdb, query):
     uid, family, evidence = query(
         "select series_instance_uid, sequence_family, sequence_family_evidence "
-        "from imaging_intermediate.int_classification__series_classification where sequence_family = 'DWI'"
+        "from imaging_marts.series_classification where sequence_family = 'DWI'"
     )[0]
     as_json = json.loads(
         omop_imaging(
@@ -118,9 +118,7 @@ def test_classify_command_prints_results_and_evidence(classification_duckdb, que
     assert as_json[0]["sequence_family_evidence"] == evidence
 
     table = omop_imaging("classify", "--db", classification_duckdb).stdout
-    series_count = query(
-        "select count(*) from imaging_intermediate.int_classification__series_classification"
-    )[0][0]
+    series_count = query("select count(*) from imaging_marts.series_classification")[0][0]
     assert table.count("\n") > series_count  # a block per series
     assert "Image Orientation Patient (0020,0037)" in table and "diffusion_attributes" in table
 

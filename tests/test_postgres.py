@@ -124,7 +124,7 @@ CLASSIFICATION = (
     "has_plane_disagreement, image_plane_evidence, contrast_status, contrast_concept_id, contrast_confidence, "
     "contrast_evidence, sequence_family, sequence_family_concept_id, sequence_family_confidence, "
     "sequence_family_rule, sequence_family_evidence, is_volumetric, volumetric_confidence, volumetric_evidence, "
-    "is_localizer, localizer_confidence, localizer_evidence from imaging_intermediate.int_classification__series_classification "
+    "is_localizer, localizer_confidence, localizer_evidence from imaging_marts.series_classification "
     "order by series_instance_uid"
 )
 ALGORITHM_FEATURES = (
@@ -159,7 +159,7 @@ def test_classification_on_postgres_equals_duckdb(
         "postgres",
         "run",
         "--select",
-        "+int_classification__series_classification",
+        "+series_classification",
         "+image_feature",
         "measurement",
     )

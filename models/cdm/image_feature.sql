@@ -21,9 +21,9 @@ final as (
         measurement_concept_id as image_feature_concept_id,
         image_feature_type_concept_id,
         0 as image_finding_concept_id,
-        cast(null as {{ dbt.type_bigint() }}) as image_finding_id,
+        cast(null as {{ cdm_id_type() }}) as image_finding_id,
         anatomic_site_concept_id,
-        alg_system,
+        cast(alg_system as {{ dbt.type_string() }}) as alg_system,
         alg_datetime
     from measurements
 

@@ -49,7 +49,7 @@ final as (
         cast(image_occurrence_ids.cdm_id as {{ cdm_id_type() }}) as image_occurrence_id,
         patients.person_id,
         cast(procedure_occurrence_ids.cdm_id as {{ cdm_id_type() }}) as procedure_occurrence_id,
-        visit_links.visit_occurrence_id,
+        cast(visit_links.visit_occurrence_id as {{ cdm_id_type() }}) as visit_occurrence_id,
         series_concepts.anatomic_site_concept_id,
         {% if base_url -%}
             cast(
@@ -61,8 +61,8 @@ final as (
         {%- endif %} as wadors_uri,
         series.local_path,
         series.series_effective_date as image_occurrence_date,
-        series.study_instance_uid as image_study_uid,
-        series.series_instance_uid as image_series_uid,
+        cast(series.study_instance_uid as varchar(250)) as image_study_uid,
+        cast(series.series_instance_uid as varchar(250)) as image_series_uid,
         series_concepts.modality_concept_id
     from series
     inner join series_concepts

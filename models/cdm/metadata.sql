@@ -51,7 +51,7 @@ final as (
         cast(name as varchar(250)) as name,  -- noqa: RF04
         cast(value_as_string as varchar(250)) as value_as_string,
         cast(null as integer) as value_as_concept_id,
-        cast(null as {{ dbt.type_float() }}) as value_as_number,
+        cast(null as {{ cdm_float_type() }}) as value_as_number,
         cast({{ dbt.current_timestamp() }} as date) as metadata_date,
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as metadata_datetime
     from settings

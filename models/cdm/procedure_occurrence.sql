@@ -74,8 +74,8 @@ final as (
         0 as modifier_concept_id,
         cast(null as integer) as quantity,
         cast(null as integer) as provider_id,
-        visit_links.visit_occurrence_id,
-        cast(null as {{ dbt.type_bigint() }}) as visit_detail_id,
+        cast(visit_links.visit_occurrence_id as {{ cdm_id_type() }}) as visit_occurrence_id,
+        cast(null as {{ cdm_id_type() }}) as visit_detail_id,
         cast(
             trim({{ dbt.concat([
                 "coalesce(studies.first_modality, '')",

@@ -49,7 +49,7 @@ final as (
 
     select
         series_catalog.*,
-        hemorrhage_er_visits.visit_occurrence_id as emergency_visit_occurrence_id
+        cast(hemorrhage_er_visits.visit_occurrence_id as {{ cdm_id_type() }}) as emergency_visit_occurrence_id
     from series_catalog
     inner join hemorrhage_er_visits
         on

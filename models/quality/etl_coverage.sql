@@ -58,10 +58,10 @@ final as (
         table_name,
         column_name,
         row_count,
-        mapped_count,
-        row_count - mapped_count as unmapped_count,
+        cast(mapped_count as {{ dbt.type_bigint() }}) as mapped_count,
+        cast(row_count - mapped_count as {{ dbt.type_bigint() }}) as unmapped_count,
         case
-            when row_count > 0 then round(cast(100.0 * mapped_count / row_count as {{ dbt.type_numeric() }}), 2)
+            when row_count > 0 then cast(round(100.0 * mapped_count / row_count, 2) as numeric(5, 2))
         end as mapped_percent
     from counted
 

@@ -94,7 +94,9 @@ final as (
         cast(distinct_instances.instance_number as integer) as series_serial_number,
         cast(distinct_instances.image_rows as integer) as image_resolution_rows,
         cast(distinct_instances.image_columns as integer) as image_resolution_columns,
-        case when series.modality = 'CT' then distinct_instances.slice_thickness end as ct_slice_thickness
+        cast(
+            case when series.modality = 'CT' then distinct_instances.slice_thickness end as {{ cdm_float_type() }}
+        ) as ct_slice_thickness
     from distinct_instances
     inner join series
         on distinct_instances.series_instance_uid = series.series_instance_uid

@@ -1,6 +1,6 @@
 """`omop-imaging classify`: the header classifier's results per series, with their evidence.
 
-Reads the built model int_classification__series_classification (read-only). Prints UIDs, modality and the results;
+Reads the built mart series_classification (read-only). Prints UIDs, modality and the results;
 never patient identifiers or free-text descriptions.
 """
 
@@ -49,7 +49,7 @@ _RESULTS = [
 def classifications(target: str, duckdb_path: str, series_uid: str | None = None) -> list[dict]:
     """One dict per series (COLUMNS), ordered by study and series UID; one series with series_uid."""
     placeholder = "?" if target == "duckdb" else "%s"
-    sql = f"select {', '.join(COLUMNS)} from {relation('intermediate', 'int_classification__series_classification')}"
+    sql = f"select {', '.join(COLUMNS)} from {relation('marts', 'series_classification')}"
     parameters = []
     if series_uid:
         sql += f" where series_instance_uid = {placeholder}"

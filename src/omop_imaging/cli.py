@@ -405,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
             "OTHER_SEQUENCE) from TR / TE / TI, Scanning Sequence, Image Type, b-value and "
             "descriptions, volumetric (3D) acquisition and localizer / scout. Each result comes "
             "with a confidence (0-1) and the evidence: the rule and the attributes that decided. "
-            "Reads the model int_classification__series_classification (read-only); run `omop-imaging build` first. "
+            "Reads the mart series_classification (read-only); run `omop-imaging build` first. "
             "Prints UIDs, never patient identifiers."
         ),
     )

@@ -249,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--reset", action="append", default=[], metavar="NAME", help="back to the default"
     )
     build.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="reload every seed and rebuild every incremental model from the staging tables "
+        "(the ID maps keep their IDs: docs/ids.md); for a changed rule or a repaired source",
+    )
+    build.add_argument(
         "--quiet",
         action="store_true",
         help="one summary line per dbt step instead of a line per model and test (errors still shown)",
@@ -699,10 +705,14 @@ def _build(args) -> int:
     if args.set and _change_settings(args, args.set, []) != 0:
         return 2
     _print_settings(args.target, database)
-    code = run_dbt(["seed"], args.target, args.db, args.quiet)
+    code = _load_seeds(args, database)
     if code == 0:
+        refresh = ["--full-refresh"] if args.full_refresh else []
         code = run_dbt(
-            ["build", "--exclude", "resource_type:seed"], args.target, args.db, args.quiet
+            ["build", "--exclude", "resource_type:seed", *refresh],
+            args.target,
+            args.db,
+            args.quiet,
         )
     if code == INTERRUPTED:
         print(
@@ -710,6 +720,21 @@ def _build(args) -> int:
             "Run omop-imaging build again to finish",
             file=sys.stderr,
         )
+    return code
+
+
+def _load_seeds(args, database: str) -> int:
+    """dbt seed, unless the database's seed tables already hold the current seed files."""
+    from .dbt_runner import run_dbt
+    from .seed_state import record_seed_load, seed_fingerprint, seeds_are_current
+
+    fingerprint = seed_fingerprint()
+    if not args.full_refresh and seeds_are_current(args.target, database, fingerprint):
+        print("dbt seed: skipped, the seed files are unchanged since they were loaded", flush=True)
+        return 0
+    code = run_dbt(["seed", "--full-refresh"], args.target, args.db, args.quiet)
+    if code == 0:
+        record_seed_load(args.target, database, fingerprint)
     return code
 
 

@@ -208,6 +208,21 @@ class StagingStore:
             )
             self.connection.commit()
 
+    def replace_rows(
+        self, table: str, columns_ddl: str, columns: list[str], rows: list[list]
+    ) -> None:
+        """Make a small bookkeeping table (schema.name, created when missing) hold exactly rows."""
+        cursor = self.connection.cursor()
+        cursor.execute(f"create schema if not exists {table.split('.')[0]}")
+        cursor.execute(f"create table if not exists {table} ({columns_ddl})")
+        cursor.execute(f"delete from {table}")
+        for row in rows:
+            cursor.execute(
+                f"insert into {table} ({', '.join(columns)}) values ({self._placeholders(row)})",
+                row,
+            )
+        self.connection.commit()
+
     def _changed_rows(self, cursor) -> int:
         """Rows the last delete or update statement touched."""
         return cursor.rowcount

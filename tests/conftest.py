@@ -15,6 +15,10 @@ import pytest
 
 from omop_imaging.settings import sample_dicom_folders
 
+# The classifier's tests judge every labelled series, including those of patients whose headers
+# give no year of birth, which the default policy leaves out of the CDM: their builds keep them.
+KEEP_EVERY_SERIES = ("--set", "missing_birth_year_policy=create")
+
 # Lines the tests want printed in pytest's terminal summary (e.g. the classifier's accuracy table).
 SUMMARY_LINES = pytest.StashKey[list[str]]()
 
@@ -160,11 +164,11 @@ def classification_inputs(tmp_path_factory, sample_folders):
 
 @pytest.fixture(scope="session")
 def classification_duckdb(tmp_path_factory, classification_inputs) -> str:
-    """A DuckDB file built over the labelled series' folders."""
+    """A DuckDB file built over the labelled series' folders, every series kept in the CDM."""
     from build_helpers import omop_imaging
 
     _labels, _files, folders = classification_inputs
     database = str(tmp_path_factory.mktemp("classification") / "classification.duckdb")
     omop_imaging("harvest", *folders, "--db", database, "--no-progress")
-    omop_imaging("build", "--db", database)
+    omop_imaging("build", "--db", database, *KEEP_EVERY_SERIES)
     return database

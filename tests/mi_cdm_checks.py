@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 
 from conftest import REPO, compiled_analysis
 from dicom_files import T1_RULE_CASES
@@ -40,21 +41,39 @@ def check_conformance(target: str, duckdb_path: str) -> None:
     ] == []
 
 
-def check_every_series_and_study_is_in_mi_cdm(query: Query) -> None:
-    staged_series = set(
+# The series of the patients the policies left out of the CDM (unlinked, without a person_id).
+LEFT_OUT_SERIES = (
+    "select s.series_instance_uid from imaging_intermediate.int_dicom__series s "
+    "join imaging_quality.unlinked_patients u on s.patient_key = u.patient_key "
+    "where u.person_id is null"
+)
+
+
+def staged_in_cdm(query: Query, uid_column: str) -> set[tuple]:
+    """The distinct harvested UIDs (study, series or SOP instance) that reach the CDM: every
+    harvested file's but those of the left-out patients."""
+    return set(
         query(
-            "select distinct series_instance_uid from dicom_raw.harvested_file where status = 'harvested'"
+            f"select distinct {uid_column} from dicom_raw.harvested_file "
+            f"where status = 'harvested' and series_instance_uid not in ({LEFT_OUT_SERIES})"
         )
     )
+
+
+def check_every_series_and_study_is_in_mi_cdm(query: Query) -> None:
+    """Every harvested series and study of a patient the CDM keeps is there once; the left-out
+    patients' series, as many as unlinked_patients counts, are not."""
+    left_out = set(query(LEFT_OUT_SERIES))
+    assert query(
+        "select coalesce(sum(series_count), 0) from imaging_quality.unlinked_patients "
+        "where person_id is null"
+    ) == [(len(left_out),)]
     image_series = query("select image_series_uid from cdm.image_occurrence")
     assert len(image_series) == len(set(image_series)), "one image_occurrence per series"
-    assert set(image_series) == staged_series
+    assert set(image_series) == staged_in_cdm(query, "series_instance_uid")
+    assert not set(image_series) & left_out
 
-    staged_studies = set(
-        query(
-            "select distinct study_instance_uid from dicom_raw.harvested_file where status = 'harvested'"
-        )
-    )
+    staged_studies = staged_in_cdm(query, "study_instance_uid")
     assert query("select count(*) from cdm.procedure_occurrence") == [(len(staged_studies),)]
     orphans = query(
         "select count(*) from cdm.image_occurrence i left join cdm.procedure_occurrence p "
@@ -132,8 +151,9 @@ def check_t1_analysis(query: Query) -> None:
         if path == "" or tag in ("00189082", "00189079"):
             values.setdefault(series_uid, {})[tag] = text
     by_rule = set()
+    in_cdm = {uid for (uid,) in staged_in_cdm(query, "series_instance_uid")}
     for series_uid, tags in values.items():
-        if (tags.get("00080060") or "").strip() != "MR":
+        if series_uid not in in_cdm or (tags.get("00080060") or "").strip() != "MR":
             continue
         te = (
             _number(tags.get("00180081")) if tags.get("00180081") else _number(tags.get("00189082"))
@@ -147,14 +167,10 @@ def check_t1_analysis(query: Query) -> None:
 
 
 def check_rcdm(query: Query) -> None:
-    staged_studies = query(
-        "select count(distinct study_instance_uid) from dicom_raw.harvested_file where status = 'harvested'"
-    )
-    assert query("select count(*) from cdm.radiology_occurrence") == staged_studies
-    staged_images = query(
-        "select count(distinct sop_instance_uid) from dicom_raw.harvested_file where status = 'harvested'"
-    )
-    assert query("select count(*) from cdm.radiology_image") == staged_images
+    staged_studies = staged_in_cdm(query, "study_instance_uid")
+    assert query("select count(*) from cdm.radiology_occurrence") == [(len(staged_studies),)]
+    staged_images = staged_in_cdm(query, "sop_instance_uid")
+    assert query("select count(*) from cdm.radiology_image") == [(len(staged_images),)]
     # count_of_images / count_of_series agree with the image rows, study by study
     disagreeing = query(
         "select count(*) from cdm.radiology_occurrence o left join ("
@@ -202,7 +218,9 @@ def check_coverage_report(query: Query) -> None:
     )[0]
     rows, got_mapped, unmapped, percent = report[("radiology_occurrence", "protocol_concept_id")]
     assert (rows, got_mapped, unmapped) == (total, mapped, total - mapped)
-    assert abs(float(percent) - round(100.0 * mapped / total, 2)) < 0.006
+    # SQL rounds half away from zero (5 of 32 is 15.63), Python's round() half to even
+    expected = (Decimal(100 * mapped) / Decimal(total)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert Decimal(str(percent)) == expected, (percent, mapped, total)
     total, with_thickness = query(
         "select count(*), count(ct_slice_thickness) from cdm.radiology_image"
     )[0]

@@ -268,6 +268,11 @@ def test_unmatched_patient_policy(policy, tmp_path, pydicom_test_files):
         assert "assert_no_unmatched_patients_under_fail_policy" in completed.stdout
         return
     assert completed.returncode == 0, completed.stdout[-3000:]
+    assert (
+        "left out of the CDM: 1 patient with 1 series (unmatched (unmatched_patient_policy): "
+        "1 patient; see report --section unlinked)"
+    ) in completed.stdout.splitlines()
+    assert UNKNOWN_PATIENT_ID not in completed.stdout
     with duckdb.connect(database, read_only=True) as connection:
         assert connection.execute(
             "select link_method, person_id from imaging_quality.unlinked_patients where patient_id = ?",

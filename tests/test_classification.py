@@ -46,6 +46,10 @@ def test_accuracy_per_class_meets_the_targets(query, classification_inputs, requ
 
 
 def test_every_series_has_one_classification_with_concepts(query):
+    # the classification build keeps every series (conftest.KEEP_EVERY_SERIES)
+    assert query(
+        "select count(*) from imaging_quality.unlinked_patients where person_id is null"
+    ) == [(0,)]
     assert query("select count(*) from imaging_marts.series_classification") == query(
         "select count(*) from cdm.image_occurrence"
     )

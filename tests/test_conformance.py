@@ -98,12 +98,19 @@ def test_versions_agree():
     assert dbt_version == python_version == macro.group(1)
 
 
-def test_year_of_birth_from_age_and_the_skip_policy(dicom_copy, duckdb_file):
+def test_year_of_birth_from_age_and_both_policies(dicom_copy, duckdb_file):
     """CT_small states Patient's Age 000Y (study 2004), SC_rgb_rle 024Y (study 2017), MR_small
-    neither: with missing_birth_year_policy skip, MR_small's patient is listed, not created."""
+    neither. By default (missing_birth_year_policy skip) MR_small's patient is listed, not created,
+    and the build says so; with create it is kept, year_of_birth NULL: DQD's isRequired fails and the
+    build's not_null test warns without stopping the build."""
     folder = dicom_copy("CT_small.dcm", "SC_rgb_rle.dcm", "MR_small.dcm")
     omop_imaging("harvest", str(folder), "--db", duckdb_file, "--no-progress")
-    omop_imaging("build", "--db", duckdb_file, "--set", "missing_birth_year_policy=skip")
+    built = omop_imaging("build", "--db", duckdb_file)
+    assert (
+        "left out of the CDM: 1 patient with 1 series (no year of birth: 1 patient; "
+        "see report --section unlinked)"
+    ) in built.stdout.splitlines()
+    assert "4MR1" not in built.stdout + built.stderr  # counts, never the Patient ID
     with duckdb.connect(duckdb_file, read_only=True) as connection:
         years = dict(
             connection.execute(
@@ -125,10 +132,23 @@ def test_year_of_birth_from_age_and_the_skip_policy(dicom_copy, duckdb_file):
         assert uncovered == 0
     results = run_checks("duckdb", duckdb_file)
     assert [result for result in results if result.status == "fail"] == []
-    # year_of_birth needs no exception under the skip policy
     assert [
         (result.check, result.status)
         for result in results
         if (result.table_name, result.field_name) == ("person", "year_of_birth")
         and result.status != "pass"
     ] == []
+
+    kept = omop_imaging("build", "--db", duckdb_file, "--set", "missing_birth_year_policy=create")
+    assert "left out of the CDM: no patient" in kept.stdout.splitlines()
+    assert re.search(r"dbt build: .* 1 warnings, 0 errors", kept.stdout), kept.stdout[-2000:]
+    with duckdb.connect(duckdb_file, read_only=True) as connection:
+        assert connection.execute(
+            "select person_source_value from cdm.person where year_of_birth is null"
+        ).fetchall() == [("4MR1",)]
+    assert [
+        (result.check, result.status, result.violated_rows)
+        for result in run_checks("duckdb", duckdb_file)
+        if (result.table_name, result.field_name) == ("person", "year_of_birth")
+        and result.status != "pass"
+    ] == [("isRequired", "fail", 1)]

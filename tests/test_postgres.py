@@ -9,6 +9,7 @@ import mi_cdm_checks
 import psycopg2
 import pytest
 from build_helpers import omop_imaging
+from conftest import KEEP_EVERY_SERIES
 from dicom_files import write_linkage_cases, write_t1_rule_cases
 
 from omop_imaging.harvest import HarvestOptions, harvest
@@ -152,6 +153,7 @@ def test_classification_on_postgres_equals_duckdb(
     models the comparison reads)."""
     _labels, _files, folders = classification_inputs
     omop_imaging("harvest", *folders, "--target", "postgres", "--no-progress")
+    omop_imaging("settings", "--target", "postgres", *KEEP_EVERY_SERIES)  # as classification_duckdb
     omop_imaging("dbt", "--target", "postgres", "seed")
     omop_imaging(
         "dbt",

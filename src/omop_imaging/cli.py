@@ -215,8 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Run `dbt seed` then `dbt build` with the project's profiles.yml on the target, after "
             "printing the settings the build uses: the database's own (see `omop-imaging "
-            "settings`), else the defaults in dbt_project.yml. Plain `dbt build` at the "
-            "repository root builds the same way. Needs a harvest first."
+            "settings`), else the defaults in dbt_project.yml; afterwards one line counts the "
+            "patients and series the policies left out of the CDM, and why. Plain `dbt build` "
+            "at the repository root builds the same way. Needs a harvest first."
         ),
     )
     _add_target_options(build, writes=True)
@@ -714,6 +715,10 @@ def _build(args) -> int:
             args.db,
             args.quiet,
         )
+    if code == 0:
+        from .report import left_out_line
+
+        print(left_out_line(args.target, database), flush=True)
     if code == INTERRUPTED:
         print(
             "omop-imaging build: interrupted; the tables built so far stay. "

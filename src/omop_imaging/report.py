@@ -120,6 +120,39 @@ def collect(
     return collected
 
 
+# Why the policies leave an unlinked patient out of the CDM, by link_method (int_dicom__patients).
+LEFT_OUT_REASONS = {
+    "no_birth_year": "no year of birth",
+    "unmatched": "unmatched (unmatched_patient_policy)",
+}
+
+
+def left_out_line(target: str, duckdb_path: str) -> str:
+    """One line of the patients and series the build left out of the CDM and why: counts from the
+    unlinked section (patients without a person_id), never a patient's identifier."""
+    (section,) = collect(target, duckdb_path, ["unlinked"])
+    link_method = section.columns.index("link_method")
+    person_id = section.columns.index("person_id")
+    series_count = section.columns.index("series_count")
+    left_out = [row for row in section.rows if row[person_id] is None]
+    if not left_out:
+        return "left out of the CDM: no patient"
+    reasons = []
+    for method in sorted({row[link_method] for row in left_out}):
+        patients = sum(1 for row in left_out if row[link_method] == method)
+        reasons.append(f"{LEFT_OUT_REASONS.get(method, method)}: {_count(patients, 'patient')}")
+    series = sum(int(row[series_count]) for row in left_out)
+    return (
+        f"left out of the CDM: {_count(len(left_out), 'patient')} with {_count(series, 'series')} "
+        f"({'; '.join(reasons)}; see report --section unlinked)"
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    plural = noun if number == 1 or noun.endswith("s") else noun + "s"
+    return f"{number:,} {plural}"
+
+
 def _conformance_section(target: str, duckdb_path: str) -> Section:
     """Every check that did not simply pass (failures, exceptions, DQD thresholds, warnings), then a
     count per status: the checks of omop_imaging.conformance, as the test suite runs them."""

@@ -139,7 +139,9 @@ def test_year_of_birth_from_age_and_both_policies(dicom_copy, duckdb_file):
         and result.status != "pass"
     ] == []
 
-    kept = omop_imaging("build", "--db", duckdb_file, "--set", "missing_birth_year_policy=create")
+    kept = omop_imaging(
+        "build", "--db", duckdb_file, "--quiet", "--set", "missing_birth_year_policy=create"
+    )
     assert "left out of the CDM: no patient" in kept.stdout.splitlines()
     assert re.search(r"dbt build: .* 1 warnings, 0 errors", kept.stdout), kept.stdout[-2000:]
     with duckdb.connect(duckdb_file, read_only=True) as connection:

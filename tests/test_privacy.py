@@ -9,6 +9,7 @@ import duckdb
 import psycopg2
 import pytest
 from build_helpers import omop_imaging
+from conftest import KEEP_EVERY_SERIES
 from dicom_files import CANARY_PATTERNS, CANARY_UID_ROOT, write_with_canaries
 
 from omop_imaging.deidentify import Deidentifier, basic_profile
@@ -83,7 +84,7 @@ def harvest_and_build(folder, *target):
     outputs = []
     for arguments in (
         ["harvest", str(folder), *target, "--deidentify", "--no-progress"],
-        ["build", *target],
+        ["build", *target, *KEEP_EVERY_SERIES],  # de-identified: no birth date, persons kept
         ["report", *target],
     ):
         completed = omop_imaging(*arguments, environ=environ)

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO
+from build_helpers import omop_imaging
+from conftest import KEEP_EVERY_SERIES, REPO
 
 pytestmark = pytest.mark.slow
 
@@ -49,9 +50,14 @@ def _browser_or_skip() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_database(request) -> str:
+def demo_database(request, tmp_path_factory) -> str:
+    """A copy of `omop-imaging demo`'s database rebuilt with every patient kept, so the viewer
+    shows the demo's undated series too (their patients have no year of birth)."""
     _browser_or_skip()
-    database, _completed = request.getfixturevalue("demo_run")  # `omop-imaging demo`'s database
+    demo, _completed = request.getfixturevalue("demo_run")
+    database = str(tmp_path_factory.mktemp("viewer") / "demo.duckdb")
+    shutil.copy(demo, database)
+    omop_imaging("build", "--db", database, "--quiet", *KEEP_EVERY_SERIES)
     return database
 
 

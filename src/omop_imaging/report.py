@@ -120,7 +120,7 @@ def collect(
     return collected
 
 
-# Why the policies leave an unlinked patient out of the CDM, by link_method (int_dicom__patients).
+# Why the policies leave an unlinked patient out of the CDM, by link_method (as unlinked_patients gives it).
 LEFT_OUT_REASONS = {
     "no_birth_year": "no year of birth",
     "unmatched": "unmatched (unmatched_patient_policy)",

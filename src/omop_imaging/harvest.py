@@ -31,6 +31,7 @@ from .deidentify import Deidentifier
 from .discover import iter_files
 from .ids import stable_id
 from .reader import ElementRows, FileRecord, quiet_pydicom
+from .representative import sort_key
 from .staging_schema import (
     ELEMENT_COLUMN_NAMES,
     ELEMENT_COLUMNS,
@@ -366,10 +367,8 @@ class BatchWriter:
                 incumbent_is_representative = False
             else:
                 incumbent_is_representative = incumbent is not None
-            best = min(candidates.get(series_uid, []), key=_record_sort_key, default=None)
-            if best is not None and (
-                incumbent is None or _record_sort_key(best) < incumbent.sort_key
-            ):
+            best = min(candidates.get(series_uid, []), key=sort_key, default=None)
+            if best is not None and (incumbent is None or sort_key(best) < sort_key(incumbent)):
                 keeps_full_header.add(best.file_id)
                 if incumbent_is_representative:
                     demoted.append(incumbent.file_id)
@@ -392,10 +391,6 @@ class BatchWriter:
             files=files,
             elements=_element_table(elements),
         )
-
-
-def _record_sort_key(record: FileRecord) -> tuple[str, str]:
-    return (record.sop_instance_uid or "", record.file_path)
 
 
 def _promoted_rows(instance: InstanceRef, options: HarvestOptions) -> ElementRows:

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from .database import open_duckdb
+from .representative import SQL_ORDER
 from .settings import DEFAULT_DUCKDB
 from .staging_schema import (
     ELEMENT_COLUMN_NAMES,
@@ -39,16 +40,12 @@ class StoredFile:
 
 @dataclass(frozen=True)
 class InstanceRef:
-    """One harvested instance of a series; the smallest (sop_instance_uid, file_path) represents it."""
+    """One harvested instance of a series (representative.py says which one represents it)."""
 
     file_id: int
     sop_instance_uid: str
     file_path: str
     full_header_kept: bool
-
-    @property
-    def sort_key(self) -> tuple[str, str]:
-        return (self.sop_instance_uid, self.file_path)
 
 
 @dataclass
@@ -125,7 +122,7 @@ class StagingStore:
         rows = self._query(
             "select file_id, sop_instance_uid, file_path, full_header_kept "
             f"from {FILE_TABLE} where status = 'harvested' and series_instance_uid = {self.placeholder} "
-            f"{exclusion} order by sop_instance_uid, file_path limit 1",
+            f"{exclusion} order by {SQL_ORDER} limit 1",
             [series_uid, *excluding],
         )
         return InstanceRef(*rows[0]) if rows else None

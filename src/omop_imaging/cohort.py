@@ -13,6 +13,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .database import Database
 from .settings import project_dir, relation
 
 BUILT_IN = {
@@ -137,7 +138,8 @@ def select_series(
     built_in: str | None = None,
     cohort_rows: list[tuple] | None = None,
 ) -> CohortResult:
-    mark = "?" if target == "duckdb" else "%s"
+    database = Database(target)
+    mark = database.placeholder
     base = relation("marts", BUILT_IN[built_in] if built_in else "series_catalog")
     parameters: list = []
     clauses: list[str] = []
@@ -162,7 +164,7 @@ def select_series(
 
     def any_of(column: str, values: list[str]) -> None:
         if values:
-            clauses.append(f"{column} in ({', '.join([mark] * len(values))})")
+            clauses.append(f"{column} in ({database.placeholders(len(values))})")
             parameters.extend(value.upper() for value in values)
 
     any_of("series.modality", criteria.modalities)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from .database import open_duckdb
+from .database import ENGINES, open_duckdb
 from .representative import SQL_ORDER
 from .settings import DEFAULT_DUCKDB
 from .staging_schema import (
@@ -62,7 +62,7 @@ class Batch:
 class StagingStore:
     """Engine-neutral SQL; subclasses supply the connection and the bulk load."""
 
-    placeholder = "?"
+    placeholder = ENGINES["duckdb"].placeholder
     # Whether other harvests may write at the same time (then every batch is planned afresh).
     concurrent_writers = False
 
@@ -285,7 +285,7 @@ class _DuckDBConnection:
 
 
 class PostgresStore(StagingStore):
-    placeholder = "%s"
+    placeholder = ENGINES["postgres"].placeholder
     concurrent_writers = True
     # pg_advisory_xact_lock key shared by every harvest into this database ("omopimag").
     LOCK_KEY = 0x6F6D6F70696D6167
@@ -297,7 +297,7 @@ class PostgresStore(StagingStore):
         super().__init__(psycopg2.connect(dsn))
 
     def _serialise(self, cursor) -> None:
-        cursor.execute("select pg_advisory_xact_lock(%s)", [self.LOCK_KEY])
+        cursor.execute(f"select pg_advisory_xact_lock({self.placeholder})", [self.LOCK_KEY])
 
     def _create_indexes(self, cursor) -> None:
         cursor.execute(

@@ -13,6 +13,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import text_table
 from .database import Database
 from .settings import project_dir, relation
 
@@ -250,22 +251,11 @@ def output_format(path: Path, chosen: str | None) -> str:
 def format_table(result: CohortResult) -> str:
     """The series as a text table, one line each (what `cohort` prints without --out)."""
     index = {name: position for position, name in enumerate(result.columns)}
-    cells = [[label for label, _ in TABLE_COLUMNS]] + [
-        [_cell(row[index[column]]) for _, column in TABLE_COLUMNS] for row in result.rows
+    cells = [
+        [text_table.cell(row[index[column]], "-", "g") for _, column in TABLE_COLUMNS]
+        for row in result.rows
     ]
-    widths = [max(len(line[position]) for line in cells) for position in range(len(TABLE_COLUMNS))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        for line in cells
-    )
-
-
-def _cell(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    return "\n".join(text_table.lines([label for label, _ in TABLE_COLUMNS], cells))
 
 
 def write_result(result: CohortResult, path: Path, file_format: str) -> None:

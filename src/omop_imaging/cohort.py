@@ -23,16 +23,20 @@ BUILT_IN = {
 }
 
 
-def _sequence_families() -> list[str]:
-    """The MR sequence families, from the seed the classifier's SQL uses (one list, in its order)."""
+def _classification_seed(name: str) -> list[dict[str, str]]:
+    """The rows of a seed of seeds/classification/, which the classifier's SQL uses too (one list)."""
     with open(
-        project_dir() / "seeds" / "classification" / "sequence_family.csv", encoding="utf-8"
+        project_dir() / "seeds" / "classification" / f"{name}.csv", encoding="utf-8"
     ) as handle:
-        return [row["sequence_family"] for row in csv.DictReader(handle)]
+        return list(csv.DictReader(handle))
 
 
-SEQUENCE_FAMILIES = _sequence_families()
-CONTRAST = {"with": "WITH_CONTRAST", "without": "WITHOUT_CONTRAST", "unknown": "CONTRAST_UNKNOWN"}
+# The MR sequence families, in the seed's order.
+SEQUENCE_FAMILIES = [row["sequence_family"] for row in _classification_seed("sequence_family")]
+# --contrast option word -> the contrast status the classifier gives.
+CONTRAST = {
+    row["cohort_option"]: row["contrast_status"] for row in _classification_seed("contrast_status")
+}
 OUTPUT_COLUMNS = [
     "person_id",
     "image_occurrence_id",

@@ -11,7 +11,7 @@ import io
 import json
 from decimal import Decimal
 
-from .database import connect, query
+from .database import Database, query
 from .settings import relation
 
 COLUMNS = [
@@ -48,14 +48,14 @@ _RESULTS = [
 
 def classifications(target: str, duckdb_path: str, series_uid: str | None = None) -> list[dict]:
     """One dict per series (COLUMNS), ordered by study and series UID; one series with series_uid."""
-    placeholder = "?" if target == "duckdb" else "%s"
+    database = Database(target, duckdb_path)
     sql = f"select {', '.join(COLUMNS)} from {relation('marts', 'series_classification')}"
     parameters = []
     if series_uid:
-        sql += f" where series_instance_uid = {placeholder}"
+        sql += f" where series_instance_uid = {database.placeholder}"
         parameters.append(series_uid)
     sql += " order by study_instance_uid, series_instance_uid"
-    with connect(target, duckdb_path) as connection:
+    with database.connect() as connection:
         return [dict(zip(COLUMNS, row, strict=True)) for row in query(connection, sql, parameters)]
 
 

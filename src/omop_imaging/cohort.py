@@ -13,6 +13,8 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import text_table
+from .database import Database
 from .settings import project_dir, relation
 
 BUILT_IN = {
@@ -21,16 +23,20 @@ BUILT_IN = {
 }
 
 
-def _sequence_families() -> list[str]:
-    """The MR sequence families, from the seed the classifier's SQL uses (one list, in its order)."""
+def _classification_seed(name: str) -> list[dict[str, str]]:
+    """The rows of a seed of seeds/classification/, which the classifier's SQL uses too (one list)."""
     with open(
-        project_dir() / "seeds" / "classification" / "sequence_family.csv", encoding="utf-8"
+        project_dir() / "seeds" / "classification" / f"{name}.csv", encoding="utf-8"
     ) as handle:
-        return [row["sequence_family"] for row in csv.DictReader(handle)]
+        return list(csv.DictReader(handle))
 
 
-SEQUENCE_FAMILIES = _sequence_families()
-CONTRAST = {"with": "WITH_CONTRAST", "without": "WITHOUT_CONTRAST", "unknown": "CONTRAST_UNKNOWN"}
+# The MR sequence families, in the seed's order.
+SEQUENCE_FAMILIES = [row["sequence_family"] for row in _classification_seed("sequence_family")]
+# --contrast option word -> the contrast status the classifier gives.
+CONTRAST = {
+    row["cohort_option"]: row["contrast_status"] for row in _classification_seed("contrast_status")
+}
 OUTPUT_COLUMNS = [
     "person_id",
     "image_occurrence_id",
@@ -137,7 +143,8 @@ def select_series(
     built_in: str | None = None,
     cohort_rows: list[tuple] | None = None,
 ) -> CohortResult:
-    mark = "?" if target == "duckdb" else "%s"
+    database = Database(target)
+    mark = database.placeholder
     base = relation("marts", BUILT_IN[built_in] if built_in else "series_catalog")
     parameters: list = []
     clauses: list[str] = []
@@ -162,7 +169,7 @@ def select_series(
 
     def any_of(column: str, values: list[str]) -> None:
         if values:
-            clauses.append(f"{column} in ({', '.join([mark] * len(values))})")
+            clauses.append(f"{column} in ({database.placeholders(len(values))})")
             parameters.extend(value.upper() for value in values)
 
     any_of("series.modality", criteria.modalities)
@@ -248,22 +255,11 @@ def output_format(path: Path, chosen: str | None) -> str:
 def format_table(result: CohortResult) -> str:
     """The series as a text table, one line each (what `cohort` prints without --out)."""
     index = {name: position for position, name in enumerate(result.columns)}
-    cells = [[label for label, _ in TABLE_COLUMNS]] + [
-        [_cell(row[index[column]]) for _, column in TABLE_COLUMNS] for row in result.rows
+    cells = [
+        [text_table.cell(row[index[column]], "-", "g") for _, column in TABLE_COLUMNS]
+        for row in result.rows
     ]
-    widths = [max(len(line[position]) for line in cells) for position in range(len(TABLE_COLUMNS))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        for line in cells
-    )
-
-
-def _cell(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    return "\n".join(text_table.lines([label for label, _ in TABLE_COLUMNS], cells))
 
 
 def write_result(result: CohortResult, path: Path, file_format: str) -> None:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from .database import connect, query
+from .database import Database, query
 from .settings import schema
 
 VOCABULARY_TABLES = {
@@ -100,14 +100,14 @@ def run_checks(target: str, duckdb_path: str) -> list[Result]:
     rules = load_rules()
     exceptions = load_exceptions()
     results: list[Result] = []
-    with connect(target, duckdb_path) as connection:
-        mark = "?" if target == "duckdb" else "%s"
+    database = Database(target, duckdb_path)
+    with database.connect() as connection:
         schemas = sorted({schema("cdm"), schema("vocabulary")})
         columns: dict[str, dict[str, str]] = {}
         for table_schema_name, table, column, data_type in query(
             connection,
             "select table_schema, table_name, column_name, data_type from information_schema.columns "
-            f"where table_schema in ({', '.join([mark] * len(schemas))})",
+            f"where table_schema in ({database.placeholders(len(schemas))})",
             schemas,
         ):
             if table_schema_name == table_schema(table):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from .settings import SCHEMA_ROLES, schema
 
@@ -56,50 +58,101 @@ def require_harvest(target: str, duckdb_path: str) -> None:
 
 def table_exists(connection, target: str, qualified_name: str) -> bool:
     schema, table = qualified_name.split(".")
-    mark = "?" if target == "duckdb" else "%s"
     return bool(
         query(
             connection,
-            "select 1 from information_schema.tables "
-            f"where table_schema = {mark} and table_name = {mark}",
+            Database(target).sql(
+                "select 1 from information_schema.tables where table_schema = ? and table_name = ?"
+            ),
             [schema, table],
         )
     )
 
 
-@contextmanager
-def connect(target: str, duckdb_path: str):
-    """A DB-API connection: DuckDB read-only, or PostgreSQL through the PG* variables.
+def _duckdb_read_only(duckdb_path: str | None):
+    """DuckDB read-only; (connection, the error of a missing table)."""
+    import duckdb
 
-    A missing database or table becomes DatabaseNotReady with a message naming the next step.
-    """
-    if target == "duckdb":
-        import duckdb
+    if not duckdb_path or not os.path.exists(duckdb_path):
+        raise DatabaseNotReady(
+            f"no database at {duckdb_path}: run `omop-imaging harvest` and `omop-imaging build` first"
+        )
+    return open_duckdb(duckdb_path, read_only=True), duckdb.CatalogException
 
-        if not os.path.exists(duckdb_path):
-            raise DatabaseNotReady(
-                f"no database at {duckdb_path}: run `omop-imaging harvest` and `omop-imaging build` first"
-            )
-        connection = open_duckdb(duckdb_path, read_only=True)
-        missing_table = duckdb.CatalogException
-    else:
-        import psycopg2
-        import psycopg2.errors
 
-        try:
-            connection = psycopg2.connect("")
-        except psycopg2.OperationalError as error:
-            raise DatabaseNotReady(
-                f"cannot connect to PostgreSQL (PG* variables): {error}".strip()
-            ) from error
-        missing_table = psycopg2.errors.UndefinedTable
+def _postgres(_duckdb_path: str | None):
+    """PostgreSQL through the PG* variables; (connection, the error of a missing table)."""
+    import psycopg2
+    import psycopg2.errors
+
     try:
-        yield connection
-    except missing_table as error:
-        first_line = str(error).splitlines()[0]
-        raise DatabaseNotReady(f"{first_line}: run `omop-imaging build` first") from error
-    finally:
-        connection.close()
+        connection = psycopg2.connect("")
+    except psycopg2.OperationalError as error:
+        raise DatabaseNotReady(
+            f"cannot connect to PostgreSQL (PG* variables): {error}".strip()
+        ) from error
+    return connection, psycopg2.errors.UndefinedTable
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What differs between the engines for the modules that read a database."""
+
+    placeholder: str  # the DB-API parameter mark of the engine's driver
+    text_type: str  # the engine's name for an unbounded text type in a cast
+    # (duckdb_path) -> (a connection for reading, the exception a missing table raises)
+    connect: Callable[[str | None], tuple[Any, type[Exception]]]
+
+
+# One entry per engine (settings.TARGETS); a new engine adds its line here.
+ENGINES: dict[str, Engine] = {
+    "duckdb": Engine(placeholder="?", text_type="varchar", connect=_duckdb_read_only),
+    "postgres": Engine(placeholder="%s", text_type="text", connect=_postgres),
+}
+
+
+class Database:
+    """A built database of one engine: how to write parameters for it, and how to open it.
+
+    Statements are written with `?` marks; sql() gives them the engine's placeholder (no
+    statement of this package holds a literal `?`).
+    """
+
+    def __init__(self, target: str, duckdb_path: str | None = None):
+        if target not in ENGINES:
+            raise ValueError(f"unknown target {target!r}: use one of {', '.join(ENGINES)}")
+        self.target = target
+        self.duckdb_path = duckdb_path
+        self.engine = ENGINES[target]
+
+    @property
+    def placeholder(self) -> str:
+        return self.engine.placeholder
+
+    def placeholders(self, count: int) -> str:
+        """`count` placeholders separated by commas, for an `in (...)` list."""
+        return ", ".join([self.placeholder] * count)
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", self.placeholder)
+
+    @contextmanager
+    def connect(self):
+        """A DB-API connection (DuckDB read-only); a missing database or table becomes
+        DatabaseNotReady with a message naming the next step."""
+        connection, missing_table = self.engine.connect(self.duckdb_path)
+        try:
+            yield connection
+        except missing_table as error:
+            first_line = str(error).splitlines()[0]
+            raise DatabaseNotReady(f"{first_line}: run `omop-imaging build` first") from error
+        finally:
+            connection.close()
+
+
+def connect(target: str, duckdb_path: str):
+    """Database(target, duckdb_path).connect(): a DB-API connection for reading."""
+    return Database(target, duckdb_path).connect()
 
 
 def query(connection, sql: str, parameters: list | None = None) -> list[tuple]:
@@ -114,12 +167,13 @@ def table_counts(
     """(schema.table, rows) for the tables of the schemas of these roles (default: the staging
     tables and every table dbt built), in name order."""
     schemas = sorted({schema(role) for role in roles})
-    with connect(target, duckdb_path) as connection:
+    database = Database(target, duckdb_path)
+    with database.connect() as connection:
         tables = query(
             connection,
             "select table_schema, table_name from information_schema.tables "
-            f"where table_type = 'BASE TABLE' and table_schema in ({', '.join(['%s'] * len(schemas))}) "
-            "order by table_schema, table_name".replace("%s", "?" if target == "duckdb" else "%s"),
+            f"where table_type = 'BASE TABLE' and table_schema in ({database.placeholders(len(schemas))}) "
+            "order by table_schema, table_name",
             schemas,
         )
         return [

@@ -29,6 +29,7 @@ from pathlib import Path
 from pydicom.dataset import Dataset
 
 from .reader import ElementRows, FileRecord, read_files, rows_of_datasets
+from .representative import is_representative, smallest_keys
 
 KEY_ENVIRONMENT_VARIABLE = "OMOP_IMAGING_DEID_KEY"
 MIN_KEY_BYTES = 16
@@ -186,19 +187,10 @@ def _deidentified(
     results = [deidentifier.apply(record, rows) for record, rows in results]
     if full_headers:
         return results
-    smallest: dict[str, tuple[str, str]] = {}
-    for record, _rows in results:
-        if record.status == "harvested":
-            key = (record.sop_instance_uid, record.file_path)
-            series = record.series_instance_uid
-            if series not in smallest or key < smallest[series]:
-                smallest[series] = key
+    smallest = smallest_keys(record for record, _rows in results if record.status == "harvested")
     trimmed = []
     for record, rows in results:
-        if record.status == "harvested" and smallest[record.series_instance_uid] != (
-            record.sop_instance_uid,
-            record.file_path,
-        ):
+        if record.status == "harvested" and not is_representative(record, smallest):
             rows = _instance_level_rows(rows)
         trimmed.append((record, rows))
     return trimmed

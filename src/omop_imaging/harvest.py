@@ -31,7 +31,14 @@ from .deidentify import Deidentifier
 from .discover import iter_files
 from .ids import stable_id
 from .reader import ElementRows, FileRecord, quiet_pydicom
-from .staging_schema import ELEMENT_COLUMN_NAMES, FILE_COLUMN_NAMES
+from .representative import sort_key
+from .staging_schema import (
+    ELEMENT_COLUMN_NAMES,
+    ELEMENT_COLUMNS,
+    FILE_COLUMN_NAMES,
+    FILE_COLUMNS,
+    arrow_schema,
+)
 from .store import Batch, InstanceRef, StagingStore
 from .worker import read_task
 
@@ -360,10 +367,8 @@ class BatchWriter:
                 incumbent_is_representative = False
             else:
                 incumbent_is_representative = incumbent is not None
-            best = min(candidates.get(series_uid, []), key=_record_sort_key, default=None)
-            if best is not None and (
-                incumbent is None or _record_sort_key(best) < incumbent.sort_key
-            ):
+            best = min(candidates.get(series_uid, []), key=sort_key, default=None)
+            if best is not None and (incumbent is None or sort_key(best) < sort_key(incumbent)):
                 keeps_full_header.add(best.file_id)
                 if incumbent_is_representative:
                     demoted.append(incumbent.file_id)
@@ -386,10 +391,6 @@ class BatchWriter:
             files=files,
             elements=_element_table(elements),
         )
-
-
-def _record_sort_key(record: FileRecord) -> tuple[str, str]:
-    return (record.sop_instance_uid or "", record.file_path)
 
 
 def _promoted_rows(instance: InstanceRef, options: HarvestOptions) -> ElementRows:
@@ -435,14 +436,14 @@ def _element_table(rows: ElementRows) -> pa.Table:
     )
 
 
-def _arrow_table(columns: dict[str, list], types: dict[str, pa.DataType]) -> pa.Table:
+def _arrow_table(columns: dict[str, list], types: pa.Schema) -> pa.Table:
     arrays = {}
     for name, values in columns.items():
         try:
-            arrays[name] = pa.array(values, types[name])
+            arrays[name] = pa.array(values, types.field(name).type)
         except (UnicodeEncodeError, pa.ArrowException):
             # Undecodable bytes (a file name or value in no known encoding): keep a readable form.
-            arrays[name] = pa.array([_printable(value) for value in values], types[name])
+            arrays[name] = pa.array([_printable(value) for value in values], types.field(name).type)
     return pa.table(arrays)
 
 
@@ -452,36 +453,5 @@ def _printable(value):
     return value
 
 
-_TEXT = pa.string()
-_FILE_TYPES = {
-    "file_id": pa.int64(),
-    "file_path": _TEXT,
-    "file_size": pa.int64(),
-    "file_mtime_ns": pa.int64(),
-    "status": _TEXT,
-    "reject_category": _TEXT,
-    "reject_reason": _TEXT,
-    "has_preamble": pa.bool_(),
-    "transfer_syntax_uid": _TEXT,
-    "sop_class_uid": _TEXT,
-    "study_instance_uid": _TEXT,
-    "series_instance_uid": _TEXT,
-    "sop_instance_uid": _TEXT,
-    "element_count": pa.int32(),
-    "is_series_representative": pa.bool_(),
-    "full_header_kept": pa.bool_(),
-    "harvested_with_full_headers": pa.bool_(),
-}
-_ELEMENT_TYPES = {
-    "file_id": pa.int64(),
-    "study_instance_uid": _TEXT,
-    "series_instance_uid": _TEXT,
-    "sop_instance_uid": _TEXT,
-    "sequence_path": _TEXT,
-    "tag": _TEXT,
-    "keyword": _TEXT,
-    "vr": _TEXT,
-    "value_index": pa.int32(),
-    "value_text": _TEXT,
-    "instance_level": pa.bool_(),
-}
+_FILE_TYPES = arrow_schema(FILE_COLUMNS)
+_ELEMENT_TYPES = arrow_schema(ELEMENT_COLUMNS)

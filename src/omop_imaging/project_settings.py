@@ -1,7 +1,7 @@
 """Settings: the choices a database is built with, kept in that database.
 
 The defaults are the var `settings` in dbt_project.yml. What is set for a database (`omop-imaging
-settings --set`, `build --set`, `demo`) is stored in its table dicom_raw.project_setting, which
+settings --set`, `build --set`, `demo`) is stored in its table project_setting (staging_schema.SETTING_TABLE), which
 dbt's macro setting() reads too: the CLI and plain `dbt run` build a database the same way, and a
 later command never drops what an earlier one set (docs/settings.md).
 """

@@ -48,6 +48,7 @@ from .header_policy import (
     NEVER_STORED_TAGS,
 )
 from .ids import stable_id
+from .representative import is_representative, smallest_keys
 
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
 DEFLATED_TRANSFER_SYNTAX = "1.2.840.10008.1.2.1.99"  # offsets are in the inflated stream
@@ -148,22 +149,14 @@ def rows_of_datasets(
 
     With `full_headers` off, only the record with the smallest (SOP Instance UID, path) of each
     series in the group is flattened whole; the others yield their instance-level rows only."""
-    smallest: dict[str, tuple[str, str]] = {}
-    if not full_headers:
-        for record, dataset in parsed:
-            if dataset is not None:
-                key = (record.sop_instance_uid, record.file_path)
-                series = record.series_instance_uid
-                if series not in smallest or key < smallest[series]:
-                    smallest[series] = key
+    smallest = (
+        {} if full_headers else smallest_keys(r for r, dataset in parsed if dataset is not None)
+    )
     results = []
     for record, dataset in parsed:
         rows = ElementRows()
         if dataset is not None:
-            full = full_headers or smallest[record.series_instance_uid] == (
-                record.sop_instance_uid,
-                record.file_path,
-            )
+            full = full_headers or is_representative(record, smallest)
             rows = guarded(record, _element_rows, dataset, record, full) or ElementRows()
         results.append((record, rows))
     return results

@@ -16,6 +16,7 @@ import io
 import json
 from dataclasses import dataclass
 
+from . import text_table
 from .database import connect, query
 from .settings import relation
 from .staging_schema import FILE_TABLE
@@ -223,32 +224,16 @@ def render(sections: list[Section], output_format: str) -> str:
 
 
 def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return str(value)
+    return text_table.cell(value, "", ".2f")
 
 
 def _table(section: Section) -> str:
     cells = [[_cell(value) for value in row] for row in section.rows]
-    widths = [
-        max([len(column), *(len(row[index]) for row in cells)])
-        for index, column in enumerate(section.columns)
-    ]
     numeric = [
         all(_is_number(row[index]) for row in section.rows) for index in range(len(section.columns))
     ]
-
-    def line(values):
-        return "  ".join(
-            value.rjust(width) if right else value.ljust(width)
-            for value, width, right in zip(values, widths, numeric, strict=True)
-        ).rstrip()
-
-    lines = [section.title, line(section.columns), line(["-" * width for width in widths])]
-    lines += [line(row) for row in cells] or ["(none)"]
-    return "\n".join(lines)
+    lines = text_table.lines(section.columns, cells, right_aligned=numeric, rule=True)
+    return "\n".join([section.title, *lines, *([] if cells else ["(none)"])])
 
 
 def _markdown(section: Section) -> str:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from .database import open_duckdb
+from .database import ENGINES, open_duckdb
+from .representative import SQL_ORDER
 from .settings import DEFAULT_DUCKDB
 from .staging_schema import (
     ELEMENT_COLUMN_NAMES,
@@ -39,16 +40,12 @@ class StoredFile:
 
 @dataclass(frozen=True)
 class InstanceRef:
-    """One harvested instance of a series; the smallest (sop_instance_uid, file_path) represents it."""
+    """One harvested instance of a series (representative.py says which one represents it)."""
 
     file_id: int
     sop_instance_uid: str
     file_path: str
     full_header_kept: bool
-
-    @property
-    def sort_key(self) -> tuple[str, str]:
-        return (self.sop_instance_uid, self.file_path)
 
 
 @dataclass
@@ -65,7 +62,7 @@ class Batch:
 class StagingStore:
     """Engine-neutral SQL; subclasses supply the connection and the bulk load."""
 
-    placeholder = "?"
+    placeholder = ENGINES["duckdb"].placeholder
     # Whether other harvests may write at the same time (then every batch is planned afresh).
     concurrent_writers = False
 
@@ -125,7 +122,7 @@ class StagingStore:
         rows = self._query(
             "select file_id, sop_instance_uid, file_path, full_header_kept "
             f"from {FILE_TABLE} where status = 'harvested' and series_instance_uid = {self.placeholder} "
-            f"{exclusion} order by sop_instance_uid, file_path limit 1",
+            f"{exclusion} order by {SQL_ORDER} limit 1",
             [series_uid, *excluding],
         )
         return InstanceRef(*rows[0]) if rows else None
@@ -288,7 +285,7 @@ class _DuckDBConnection:
 
 
 class PostgresStore(StagingStore):
-    placeholder = "%s"
+    placeholder = ENGINES["postgres"].placeholder
     concurrent_writers = True
     # pg_advisory_xact_lock key shared by every harvest into this database ("omopimag").
     LOCK_KEY = 0x6F6D6F70696D6167
@@ -300,7 +297,7 @@ class PostgresStore(StagingStore):
         super().__init__(psycopg2.connect(dsn))
 
     def _serialise(self, cursor) -> None:
-        cursor.execute("select pg_advisory_xact_lock(%s)", [self.LOCK_KEY])
+        cursor.execute(f"select pg_advisory_xact_lock({self.placeholder})", [self.LOCK_KEY])
 
     def _create_indexes(self, cursor) -> None:
         cursor.execute(

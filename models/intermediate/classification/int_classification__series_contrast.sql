@@ -1,14 +1,11 @@
-{#- Per series, whether a contrast agent was given, from the header, strongest evidence first:
-    1. Contrast/Bolus attributes that say an agent was given: Agent (0018,0010) naming one, the
-       Agent Sequence (0018,0012) with items, Route (0018,1040), Volume (0018,1041) > 0, Total Dose
-       (0018,1044), Ingredient (0018,1048), or Contrast/Bolus Agent Administered (0018,9342) YES in
-       the functional groups of enhanced objects                                     -> with, 0.95
-    2. An agent of 'NONE' / 'NO', or Agent Administered NO                             -> without, 0.9
-    3. Study / series description or protocol name keywords (weaker: they are free text)
-       ('C+', 'W CONTRAST', 'POST CONTRAST', 'GAD', ... / 'W/O', 'WITHOUT', 'NON CON', 'NATIVE', ...)
-                                                                                   -> with / without, 0.7
-    4. The Type 2 Contrast/Bolus Agent present but empty, in a CT or MR header         -> without, 0.6
-    5. nothing says                                                                   -> unknown, 0.0 -#}
+{#- Per series, whether a contrast agent was given, from the header, strongest evidence first. The
+    rules are the rows of seeds/classification/contrast_rule.csv, in rule_order, each with its
+    contrast status and confidence; the first whose condition below holds decides. Evidence:
+    Contrast/Bolus Agent (0018,0010) naming one or saying none, the Agent Sequence (0018,0012) with
+    items, Route (0018,1040), Volume (0018,1041), Total Dose (0018,1044), Ingredient (0018,1048),
+    Contrast/Bolus Agent Administered (0018,9342) in the functional groups of enhanced objects, then
+    study / series description or protocol name keywords (weaker: they are free text), then the
+    Type 2 Contrast/Bolus Agent present but empty in a CT or MR header. -#}
 
 {%- set with_keywords = ['C+', '+C', 'W CONTRAST', 'WITH CONTRAST', 'W/ CONTRAST', 'POST CONTRAST', 'POSTCONTRAST',
     'POST-CONTRAST', 'POST GAD', 'GADO', 'CONTRAST ENHANCED', 'KONTRAST'] -%}
@@ -16,11 +13,29 @@
     'PRE CONTRAST', 'PRECONTRAST', 'PRE-CONTRAST', 'NO CONTRAST'] -%}
 {%- set no_agent_values = "('NONE', 'NO', 'N', '0', '-', 'NIL', 'WITHOUT')" -%}
 
+{#- The condition of each rule of seeds/classification/contrast_rule.csv, by rule_name; the seed
+    gives the rules' order, contrast statuses and confidences. -#}
+{%- set rule_conditions = {
+    'agent_attributes': "agent_named or agent_sequence_items > 0 or route is not null or volume > 0"
+        ~ " or total_dose > 0 or ingredient is not null or agent_administered = 'YES'",
+    'agent_denied': "agent_denied or agent_administered = 'NO'",
+    'described_with': "described_with and not described_without",
+    'described_without': "described_without and not described_with",
+    'agent_present_empty': "has_agent_element and agent is null and modality in ('CT', 'MR')",
+    'nothing': "true",
+} -%}
+
 with
 
 series as (
 
     select * from {{ ref('int_dicom__series') }}
+
+),
+
+contrast_rules as (
+
+    select * from {{ ref('contrast_rule') }}
 
 ),
 
@@ -92,32 +107,45 @@ evidence as (
 
 ),
 
-final as (
+-- every contrast rule each series meets
+rule_hits as (
+    {%- for rule_name, condition in rule_conditions.items() %}
+
+        select
+            series_instance_uid,
+            '{{ rule_name }}' as rule_name
+        from evidence
+        where {{ condition }}
+        {%- if not loop.last %}
+
+            union all
+        {%- endif %}
+    {%- endfor %}
+
+),
+
+-- the first of them in the rule table's order
+deciding_rules as (
+
+    select
+        rule_hits.series_instance_uid,
+        contrast_rules.contrast_status,
+        contrast_rules.confidence,
+        row_number() over (
+            partition by rule_hits.series_instance_uid
+            order by contrast_rules.rule_order
+        ) as rule_rank
+    from rule_hits
+    inner join contrast_rules
+        on rule_hits.rule_name = contrast_rules.rule_name
+
+),
+
+-- the words of the evidence that decided
+explained as (
 
     select
         series_instance_uid,
-        case
-            when
-                agent_named or agent_sequence_items > 0 or route is not null or volume > 0
-                or total_dose > 0 or ingredient is not null or agent_administered = 'YES'
-                then 'WITH_CONTRAST'
-            when agent_denied or agent_administered = 'NO' then 'WITHOUT_CONTRAST'
-            when described_with and not described_without then 'WITH_CONTRAST'
-            when described_without and not described_with then 'WITHOUT_CONTRAST'
-            when has_agent_element and agent is null and modality in ('CT', 'MR') then 'WITHOUT_CONTRAST'
-            else 'CONTRAST_UNKNOWN'
-        end as contrast_status,
-        case
-            when
-                agent_named or agent_sequence_items > 0 or route is not null or volume > 0
-                or total_dose > 0 or ingredient is not null or agent_administered = 'YES'
-                then 0.95
-            when agent_denied or agent_administered = 'NO' then 0.9
-            when described_with and not described_without then 0.7
-            when described_without and not described_with then 0.7
-            when has_agent_element and agent is null and modality in ('CT', 'MR') then 0.6
-            else 0.0
-        end as contrast_confidence,
         case
             when agent_named then 'Contrast/Bolus Agent (0018,0010) names an agent'
             when agent_sequence_items > 0 then 'Contrast/Bolus Agent Sequence (0018,0012) has items'
@@ -135,6 +163,21 @@ final as (
             else 'nothing in the header'
         end as contrast_evidence
     from evidence
+
+),
+
+final as (
+
+    select
+        explained.series_instance_uid,
+        deciding_rules.contrast_status,
+        cast(deciding_rules.confidence as decimal(3, 2)) as contrast_confidence,
+        explained.contrast_evidence
+    from explained
+    inner join deciding_rules
+        on
+            explained.series_instance_uid = deciding_rules.series_instance_uid
+            and deciding_rules.rule_rank = 1
 
 )
 

@@ -5,8 +5,9 @@ so the benchmark (scripts/bench_viewer.py) times exactly what the pages run. Rul
 
 - aggregation happens in the database (group by, count, limit); only summary rows, one page of
   series or a capped export come back to Python;
-- every value a user chooses reaches the database as a bound parameter (`?` on DuckDB, `%s` on
-  PostgreSQL); column names come only from the fixed lists below, never from user text;
+- every value a user chooses reaches the database as a bound parameter (statements say `?`;
+  database.Database gives each engine its placeholder); column names come only from the fixed
+  lists below, never from user text;
 - connections are read-only (DuckDB `read_only=True`, a read-only PostgreSQL session).
 """
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..database import connect
+from ..database import Database, connect
 from ..settings import relation
 from ..staging_schema import FILE_TABLE
 
@@ -118,15 +119,15 @@ class Source:
     target: str
 
     @property
-    def mark(self) -> str:
-        return "?" if self.target == "duckdb" else "%s"
+    def database(self) -> Database:
+        return Database(self.target)
 
     def table(self, name: str) -> str:
         return relation(TABLE_ROLES[name], name)
 
     def sql(self, text: str) -> str:
-        """Write statements with `?`; PostgreSQL gets `%s` (no statement here holds a literal `?`)."""
-        return text if self.target == "duckdb" else text.replace("?", "%s")
+        """Write statements with `?`; each engine gets its own placeholder (Database.sql)."""
+        return self.database.sql(text)
 
     def frame(self, text: str, parameters: list | tuple = ()) -> pd.DataFrame:
         cursor = self.connection.cursor()
@@ -338,7 +339,7 @@ def _dimension_columns(dimensions: list[str]) -> list[str]:
 
 
 def _text(source: Source) -> str:
-    return "varchar" if source.target == "duckdb" else "text"
+    return source.database.engine.text_type
 
 
 # -- data quality -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TextIO
 
 from pydicom.dataset import Dataset
 
@@ -160,6 +161,29 @@ class Deidentifier:
 
 
 _DROP = object()
+
+
+def pseudonymize_csv(
+    deidentifier: Deidentifier,
+    source: TextIO,
+    target: TextIO,
+    column: str = "patient_id",
+    issuer_column: str = "issuer_of_patient_id",
+) -> None:
+    """Copy a CSV (e.g. a linkage crosswalk) with `column` replaced by the pseudonym the harvest
+    stores for that Patient ID and `issuer_column` emptied (the Basic Profile removes Issuer of
+    Patient ID); ValueError, before anything is written, when the CSV has no `column`."""
+    reader = csv.DictReader(source)
+    if column not in (reader.fieldnames or []):
+        raise ValueError(f"no column {column!r} in the CSV")
+    writer = csv.DictWriter(target, fieldnames=reader.fieldnames, lineterminator="\n")
+    writer.writeheader()
+    for row in reader:
+        value = (row[column] or "").strip()
+        row[column] = deidentifier.patient_id(value) if value else value
+        if issuer_column in row:
+            row[issuer_column] = ""
+        writer.writerow(row)
 
 
 def read_files_deidentified(

@@ -21,6 +21,7 @@ import datetime
 import hashlib
 import hmac
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -45,7 +46,7 @@ class DeidKeyError(Exception):
     """No usable secret key: --deidentify refuses to start."""
 
 
-def load_key(key_file: str | None = None, environ: dict | None = None) -> bytes:
+def load_key(key_file: str | None = None, environ: Mapping[str, str] | None = None) -> bytes:
     """The secret key from `key_file` or else $OMOP_IMAGING_DEID_KEY; never from the checkout."""
     environ = os.environ if environ is None else environ
     if key_file:
@@ -174,9 +175,10 @@ def pseudonymize_csv(
     stores for that Patient ID and `issuer_column` emptied (the Basic Profile removes Issuer of
     Patient ID); ValueError, before anything is written, when the CSV has no `column`."""
     reader = csv.DictReader(source)
-    if column not in (reader.fieldnames or []):
+    fieldnames = reader.fieldnames or []
+    if column not in fieldnames:
         raise ValueError(f"no column {column!r} in the CSV")
-    writer = csv.DictWriter(target, fieldnames=reader.fieldnames, lineterminator="\n")
+    writer = csv.DictWriter(target, fieldnames=fieldnames, lineterminator="\n")
     writer.writeheader()
     for row in reader:
         value = (row[column] or "").strip()
@@ -210,7 +212,7 @@ def _deidentified(
     results = [deidentifier.apply(record, rows) for record, rows in results]
     if full_headers:
         return results
-    smallest: dict[str, tuple[str, str]] = {}
+    smallest: dict[str | None, tuple[str | None, str]] = {}
     for record, _rows in results:
         if record.status == "harvested":
             key = (record.sop_instance_uid, record.file_path)

@@ -104,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.format and not args.out:
             raise ValueError("--format chooses the format of --out FILE; name the file too")
-        out_format = output_format(Path(args.out), args.format) if args.out else None
+        # (the file and its format, None: print the series)
+        out = (Path(args.out), output_format(Path(args.out), args.format)) if args.out else None
         days = parse_range(args.days_from_start) if args.days_from_start else None
         criteria = Criteria(
             modalities=args.modality,
@@ -127,8 +128,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with connect(args.target, duckdb_path(args.db)) as connection:
         result = select_series(connection, args.target, criteria, args.definition, cohort_rows)
-    if args.out:
-        write_result(result, Path(args.out), out_format)
+    if out is not None:
+        write_result(result, *out)
     elif not args.json:
         print(format_table(result))
     counts = result.counts()

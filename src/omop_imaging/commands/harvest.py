@@ -251,7 +251,7 @@ def _pacs_source(args):
         raise ValueError("--last-update-tag: give the tag as 8 hex digits, e.g. 00091001")
     if args.connections < 1 or args.retries < 1 or args.date_window_days < 1:
         raise ValueError("--connections, --retries and --date-window-days must be 1 or more")
-    windows = (
+    windows: list[str | None] = (
         list(DateRange.parse(args.study_date).windows(args.date_window_days))
         if args.study_date
         else [None]

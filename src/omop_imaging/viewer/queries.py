@@ -18,6 +18,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -114,7 +115,7 @@ OPTION_LIMIT = 500
 class Source:
     """An open read-only connection and how to write SQL for it."""
 
-    connection: object
+    connection: Any  # a DuckDB or psycopg2 connection
     target: str
 
     @property

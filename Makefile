@@ -21,7 +21,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/omop-imaging demo
 
-## The whole test suite: linters, then pytest (dbt builds on DuckDB and PostgreSQL included).
+## The whole test suite: linters and the type check, then pytest (dbt builds on DuckDB and PostgreSQL included).
 test: install lint browser orthanc
 	$(BIN)/python -m pytest
 
@@ -38,6 +38,7 @@ orthanc:
 lint: install
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/mypy  # the package's types, configured in pyproject.toml [tool.mypy]
 	$(BIN)/sqlfluff lint --processes 2 $(wildcard models macros analyses tests/dbt)
 
 ## Browse the lineage graph of the dbt project (after `make demo`).

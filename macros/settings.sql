@@ -1,5 +1,5 @@
 {#-
-    The project's settings (clinical linkage, unmatched-patient policy, vocabulary source,
+    The project's settings (clinical linkage, unmatched-patient and missing-birth-year policies,
     measurement rule, classifier thresholds; docs/settings.md): the defaults are the var
     `settings` in dbt_project.yml, and the database's own table <dicom_raw_schema>.project_setting
     (written by `omop-imaging settings --set`, `build --set` and `demo`) overrides them. Every

@@ -12,7 +12,7 @@ The story it tells:
   cerebral hemorrhage, of the others a headache (so the hemorrhage cohort must pick by condition);
 * every other study is an outpatient visit on the study day, with essential hypertension;
 * the patient whose ID sorts last is left out on purpose: it has images but no clinical record,
-  the case the linkage policy (var unmatched_patient_policy) is about.
+  the case the linkage policy (setting unmatched_patient_policy) is about.
 
 Usage::
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import duckdb
 import mi_cdm_checks
@@ -118,6 +119,22 @@ def test_t1_weighted_volumetric_analysis(query):
 
 def test_rcdm_tables(query):
     mi_cdm_checks.check_rcdm(query)
+
+
+def test_metadata_and_cdm_source_describe_the_same_build(query):
+    """METADATA has a row per described setting, CDM_SOURCE.source_description names the same
+    settings with the same values, and METADATA's vocabulary version is CDM_SOURCE's."""
+    rows = query("select name, value_as_string from cdm.metadata order by metadata_id")
+    [(description, vocabulary_version)] = query(
+        "select source_description, vocabulary_version from cdm.cdm_source"
+    )
+    assert [name for name, _ in rows[:2]] == ["omop-imaging version", "vocabulary_version"]
+    assert rows[1][1] == vocabulary_version
+    described = re.fullmatch(r"DICOM headers harvested by omop-imaging \((.*)\)", description)
+    assert described, description
+    named = [tuple(item.split(": ", 1)) for item in described.group(1).split(", ")]
+    assert named == rows[2:]
+    assert ("clinical_source", "demo") in named, "the setting this build was made with"
 
 
 def test_protocol_mapping_and_unmapped_list(query):

@@ -160,3 +160,66 @@ def test_python_reads_no_staging_or_intermediate_model(manifest):
             if pattern.search(line):
                 readers.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
     assert not readers, "\n".join(readers)
+
+
+def readme_layout_paths() -> set[str]:
+    """The paths README's Layout table names in its first column."""
+    layout = (REPO / "README.md").read_text(encoding="utf-8").split("\n## Layout\n", 1)[1]
+    rows = [line for line in layout.splitlines() if line.startswith("| `")]
+    return {
+        path.rstrip("/") for row in rows for path in re.findall(r"`([^`]+)`", row.split("|")[1])
+    }
+
+
+def test_readme_layout_lists_every_model_folder():
+    folders = sorted(
+        str(path.relative_to(REPO)) for path in (REPO / "models").rglob("*") if path.is_dir()
+    )
+    assert folders, "no model folder found"
+    missing = [name for name in folders if name not in readme_layout_paths()]
+    assert not missing, f"README's Layout table lacks {missing}"
+
+
+MERMAID_ARROW = re.compile(r'\s*(?:-->|-\.->|-\.\s*"[^"]*"\s*\.->)\s*')
+MERMAID_NODE = re.compile(r'^\s*(\w+)\[\(?"([^"<]+)')
+
+
+def data_flow_edges(groups: set[str]) -> set[tuple[str, str]]:
+    """The folder -> folder arrows of docs/data_flow.md, for the nodes whose label starts with
+    one of `groups` (a model folder or a seed folder)."""
+    text = (REPO / "docs" / "data_flow.md").read_text(encoding="utf-8")
+    chart = text.split("```mermaid", 1)[1].split("```", 1)[0]
+    labels = {}
+    for line in chart.splitlines():
+        node = MERMAID_NODE.match(line)
+        if node and node.group(2).strip() in groups:
+            labels[node.group(1)] = node.group(2).strip()
+    edges = set()
+    for line in chart.splitlines():
+        sides = MERMAID_ARROW.split(line.strip())
+        for upstream, downstream in zip(sides, sides[1:], strict=False):
+            for source in upstream.split("&"):
+                for target in downstream.split("&"):
+                    source, target = source.strip(), target.strip()
+                    if source in labels and target in labels:
+                        edges.add((labels[source], labels[target]))
+    return edges
+
+
+def test_data_flow_picture_draws_the_refs_of_the_project(manifest):
+    def group(unique_id: str) -> str | None:
+        node = manifest["nodes"].get(unique_id)
+        if node is None or node["resource_type"] not in ("model", "seed"):
+            return None  # sources: the picture draws them, from outside the project
+        parts = Path(node["original_file_path"]).parts
+        return "/".join(parts[:2]) if node["resource_type"] == "seed" else "/".join(parts[1:-1])
+
+    refs = set()
+    for model in models(manifest):
+        for upstream in model["depends_on"]["nodes"]:
+            if (source := group(upstream)) and source != group(model["unique_id"]):
+                refs.add((source, group(model["unique_id"])))
+    drawn = data_flow_edges({name for pair in refs for name in pair})
+    assert refs, "no ref between folders found"
+    assert sorted(refs - drawn) == [], "refs docs/data_flow.md does not draw"
+    assert sorted(drawn - refs) == [], "arrows of docs/data_flow.md that no ref makes"

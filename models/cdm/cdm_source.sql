@@ -1,6 +1,6 @@
 {#- OMOP CDM_SOURCE: one row describing the build, as ATLAS and Achilles read it (names from the
-    vars cdm_source_name, cdm_source_abbreviation, cdm_holder; the vocabulary version from the
-    VOCABULARY row 'None'). -#}
+    vars cdm_source_name, cdm_source_abbreviation, cdm_holder; the description names the
+    described_settings(); the vocabulary version from the VOCABULARY row 'None'). -#}
 {#- the site's own table when delivering into an existing CDM (docs/delivery.md) -#}
 {{ config(enabled=not delivers_into_existing_cdm()) }}
 
@@ -20,9 +20,12 @@ final as (
         cast('{{ var("cdm_source_name") }}' as varchar(255)) as cdm_source_name,
         cast('{{ var("cdm_source_abbreviation") }}' as varchar(25)) as cdm_source_abbreviation,
         cast('{{ var("cdm_holder") }}' as varchar(255)) as cdm_holder,
+        {%- set settings_text = [] -%}
+        {%- for name, value in described_settings() -%}
+            {%- do settings_text.append(name ~ ': ' ~ value) -%}
+        {%- endfor %}
         cast(
-            'DICOM headers harvested by omop-imaging (' || '{{ var("vocabulary_source") }}'
-            || ' vocabulary, clinical source ' || '{{ setting("clinical_source") }}' || ')'
+            {{ dbt.string_literal('DICOM headers harvested by omop-imaging (' ~ settings_text | join(', ') ~ ')') }}
             as {{ dbt.type_string() }}
         ) as source_description,
         cast(null as varchar(255)) as source_documentation_reference,

@@ -1,19 +1,12 @@
-{#- OMOP METADATA: how this build was made (project version, vocabulary source and version, clinical
-    source, ID mode), one row each, as name / value_as_string. -#}
+{#- OMOP METADATA: how this build was made, one row each, as name / value_as_string: the project
+    version, the vocabulary version (as CDM_SOURCE records it) and the described_settings()
+    (vocabulary source, clinical source, ID mode; the same list CDM_SOURCE.source_description names). -#}
 {#- the site's own table when delivering into an existing CDM (docs/delivery.md) -#}
 {{ config(enabled=not delivers_into_existing_cdm()) }}
 
 with
 
-vocabulary_versions as (
-
-    select max(vocabulary_version) as vocabulary_version
-    from {{ ref('vocabulary') }}
-    where vocabulary_id = 'None'
-
-),
-
-settings as (
+items as (
 
     select
         1 as metadata_id,
@@ -22,23 +15,16 @@ settings as (
     union all
     select
         2 as metadata_id,
-        'vocabulary_source' as name,  -- noqa: RF04
-        '{{ var("vocabulary_source") }}' as value_as_string
-    union all
-    select
-        3 as metadata_id,
         'vocabulary_version' as name,  -- noqa: RF04
-        (select vocabulary_versions.vocabulary_version from vocabulary_versions) as value_as_string
-    union all
-    select
-        4 as metadata_id,
-        'clinical_source' as name,  -- noqa: RF04
-        '{{ setting("clinical_source") }}' as value_as_string
-    union all
-    select
-        5 as metadata_id,
-        'id_mode' as name,  -- noqa: RF04
-        '{{ var("id_mode") }}' as value_as_string
+        cdm_source.vocabulary_version as value_as_string
+    from {{ ref('cdm_source') }} as cdm_source
+    {%- for name, value in described_settings() %}
+        union all
+        select
+            {{ loop.index + 2 }} as metadata_id,
+            {{ dbt.string_literal(name) }} as name,  -- noqa: RF04
+            {{ dbt.string_literal(value) }} as value_as_string
+    {%- endfor %}
 
 ),
 
@@ -54,7 +40,7 @@ final as (
         cast(null as {{ cdm_float_type() }}) as value_as_number,
         cast({{ dbt.current_timestamp() }} as date) as metadata_date,
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as metadata_datetime
-    from settings
+    from items
 
 )
 

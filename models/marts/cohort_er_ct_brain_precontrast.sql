@@ -1,6 +1,6 @@
 {#- Built-in cohort of the R-CDM paper: axial, pre-contrast brain CT series acquired on the day of an
-    emergency-room visit (var emergency_visit_concept_ids) during which a cerebral hemorrhage was
-    recorded (var hemorrhage_condition_concept_ids; the condition belongs to the visit, or starts
+    emergency-room visit (setting emergency_visit_concept_ids) during which a cerebral hemorrhage was
+    recorded (setting hemorrhage_condition_concept_ids; the condition belongs to the visit, or starts
     within its dates). Plane and contrast come from the header classifier; "brain CT" is Body Part
     Examined HEAD or BRAIN. -#}
 

@@ -85,7 +85,8 @@ class Criteria:
     repetition_time: tuple[float | None, float | None] = (None, None)
     echo_time: tuple[float | None, float | None] = (None, None)
     inversion_time: tuple[float | None, float | None] = (None, None)
-    days_from_start: tuple[int | None, int | None] | None = None  # None: within the cohort period
+    # None: within the cohort period
+    days_from_start: tuple[float | None, float | None] | None = None
 
 
 @dataclass

@@ -21,10 +21,12 @@ import datetime
 import hashlib
 import hmac
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TextIO
 
 from pydicom.dataset import Dataset
 
@@ -45,7 +47,7 @@ class DeidKeyError(Exception):
     """No usable secret key: --deidentify refuses to start."""
 
 
-def load_key(key_file: str | None = None, environ: dict | None = None) -> bytes:
+def load_key(key_file: str | None = None, environ: Mapping[str, str] | None = None) -> bytes:
     """The secret key from `key_file` or else $OMOP_IMAGING_DEID_KEY; never from the checkout."""
     environ = os.environ if environ is None else environ
     if key_file:
@@ -161,6 +163,30 @@ class Deidentifier:
 
 
 _DROP = object()
+
+
+def pseudonymize_csv(
+    deidentifier: Deidentifier,
+    source: TextIO,
+    target: TextIO,
+    column: str = "patient_id",
+    issuer_column: str = "issuer_of_patient_id",
+) -> None:
+    """Copy a CSV (e.g. a linkage crosswalk) with `column` replaced by the pseudonym the harvest
+    stores for that Patient ID and `issuer_column` emptied (the Basic Profile removes Issuer of
+    Patient ID); ValueError, before anything is written, when the CSV has no `column`."""
+    reader = csv.DictReader(source)
+    fieldnames = reader.fieldnames or []
+    if column not in fieldnames:
+        raise ValueError(f"no column {column!r} in the CSV")
+    writer = csv.DictWriter(target, fieldnames=fieldnames, lineterminator="\n")
+    writer.writeheader()
+    for row in reader:
+        value = (row[column] or "").strip()
+        row[column] = deidentifier.patient_id(value) if value else value
+        if issuer_column in row:
+            row[issuer_column] = ""
+        writer.writerow(row)
 
 
 def read_files_deidentified(

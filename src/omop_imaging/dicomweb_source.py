@@ -9,6 +9,7 @@ import logging
 import math
 import threading
 from collections.abc import Iterator
+from functools import partial
 
 import requests
 from dicomweb_client.api import DICOMwebClient
@@ -19,6 +20,7 @@ from .header_policy import INSTANCE_LEVEL_TAGS
 from .pacs_credentials import Credentials
 from .pacs_retry import RetryPolicy, with_retries
 from .pacs_source import (
+    ANY_MODALITY,
     PIXEL_DATA_TAG,
     SeriesRef,
     StudyRef,
@@ -54,7 +56,9 @@ class DicomwebSource:
         self.page_size = page_size
         # A tag (8 hex digits) of the server's series answers holding the series' last update.
         self.last_update_tag = last_update_tag.upper() if last_update_tag else None
-        self.series_fields = SERIES_FIELDS + ([self.last_update_tag] if last_update_tag else [])
+        self.series_fields = SERIES_FIELDS + (
+            [self.last_update_tag] if self.last_update_tag else []
+        )
         self._local = threading.local()  # a client (and HTTP session) per thread
         # dicomweb-client logs the server's Warning headers and every request: not for users.
         logging.getLogger("dicomweb_client").setLevel(logging.ERROR)
@@ -84,7 +88,7 @@ class DicomwebSource:
         keys studies by patient as well, e.g. Orthanc): its series are read once, whole."""
         for window in windows:
             seen: set[str] = set()
-            for modality in modalities or [None]:
+            for modality in modalities or ANY_MODALITY:
                 filters = {}
                 if window:
                     filters["StudyDate"] = window
@@ -100,7 +104,8 @@ class DicomwebSource:
         offset = 0
         while True:
             page = with_retries(
-                lambda offset=offset: self._client().search_for_studies(
+                partial(
+                    self._client().search_for_studies,
                     limit=self.page_size,
                     offset=offset,
                     fields=STUDY_FIELDS,
@@ -119,8 +124,12 @@ class DicomwebSource:
         while True:
             offset = len(found)
             page = with_retries(
-                lambda offset=offset: self._client().search_for_series(
-                    study.uid, limit=self.page_size, offset=offset, fields=self.series_fields
+                partial(
+                    self._client().search_for_series,
+                    study.uid,
+                    limit=self.page_size,
+                    offset=offset,
+                    fields=self.series_fields,
                 ),
                 "QIDO-RS series of the study",
                 self.policy,
@@ -157,7 +166,7 @@ class DicomwebSource:
             whole = not trim or _first(item, _SOP) == representative
             part = item if whole else _instance_level(item)
             record, dataset = parsed_instance(
-                lambda part=part: dataset_from_json(part),
+                partial(dataset_from_json, part),
                 self.prefix,
                 study_uid,
                 series.uid,

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from functools import partial
 
 from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset
 from pynetdicom import AE
-from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelFind
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]  # names made at import time
+    StudyRootQueryRetrieveInformationModelFind,
+)
 
 from .header_policy import INSTANCE_LEVEL_TAGS, NEVER_STORED_TAGS
 from .pacs_retry import RetryPolicy, SourceError, TransientError, with_retries
-from .pacs_source import SeriesRef, StudyRef, UidMap, parsed_instance
+from .pacs_source import ANY_MODALITY, SeriesRef, StudyRef, UidMap, parsed_instance
 from .reader import FileRecord
 
 STUDY_KEYS = [
@@ -87,7 +90,7 @@ class DimseSource:
     def studies(self, windows: list[str | None], modalities: list[str]) -> Iterator[StudyRef]:
         for window in windows:
             seen: set[str] = set()
-            for modality in modalities or [None]:
+            for modality in modalities or ANY_MODALITY:
                 query = _query("STUDY", STUDY_KEYS, StudyDate=window or "")
                 if modality:
                     query.ModalitiesInStudy = modality
@@ -124,7 +127,7 @@ class DimseSource:
         above = series.attributes or Dataset()
         return [
             parsed_instance(
-                lambda answer=answer: _merged(above, answer),
+                partial(_merged, above, answer),
                 self.prefix,
                 study_uid,
                 series.uid,

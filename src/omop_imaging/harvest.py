@@ -347,13 +347,14 @@ class BatchWriter:
 
         candidates: dict[str, list[FileRecord]] = defaultdict(list)
         for record, _rows in harvested:
+            assert record.series_instance_uid is not None  # the reader rejects a file without one
             candidates[record.series_instance_uid].append(record)
         # Series whose representative is re-read in this batch need a new one even when the
         # file is now rejected.
         series_to_settle = set(candidates) | {
             previous.series_instance_uid
             for previous in stored.values()
-            if previous.is_series_representative
+            if previous.is_series_representative and previous.series_instance_uid is not None
         }
         current = self.store.representatives(sorted(series_to_settle))
 
@@ -370,7 +371,7 @@ class BatchWriter:
             best = min(candidates.get(series_uid, []), key=sort_key, default=None)
             if best is not None and (incumbent is None or sort_key(best) < sort_key(incumbent)):
                 keeps_full_header.add(best.file_id)
-                if incumbent_is_representative:
+                if incumbent is not None and incumbent_is_representative:
                     demoted.append(incumbent.file_id)
             elif incumbent is not None and not incumbent_is_representative:
                 promoted.append(incumbent)

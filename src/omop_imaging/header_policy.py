@@ -8,7 +8,7 @@ def _tags(*keywords: str) -> frozenset[int]:
     unknown = [keyword for keyword, tag in tags.items() if tag is None]
     if unknown:
         raise ValueError(f"not in pydicom's dictionary: {unknown}")
-    return frozenset(tags.values())
+    return frozenset(tag for tag in tags.values() if tag is not None)
 
 
 # Kept for every instance, even when only one representative instance per series keeps its full

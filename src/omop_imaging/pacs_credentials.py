@@ -6,6 +6,7 @@ The values are sent in the Authorization header and nowhere else: never printed,
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -36,7 +37,7 @@ class Credentials:
             session.auth = (self.user, self.password or "")
 
 
-def load_credentials(environ: dict | None = None) -> Credentials | None:
+def load_credentials(environ: Mapping[str, str] | None = None) -> Credentials | None:
     """The credentials the environment gives, None when it gives none."""
     environ = os.environ if environ is None else environ
     token = _value(environ, TOKEN_VARIABLE, TOKEN_FILE_VARIABLE)

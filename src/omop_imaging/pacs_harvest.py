@@ -189,7 +189,7 @@ def _read_study(
         for one in series:
             if _unchanged(one, stored.get(uid_map(one.uid))):
                 outcome.series_unchanged += 1
-                outcome.unchanged_instances += one.instances
+                outcome.unchanged_instances += one.instances or 0  # (counted, as _unchanged)
             else:
                 todo.append(one)
 

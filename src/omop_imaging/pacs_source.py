@@ -17,6 +17,8 @@ from .reader import FileRecord, guarded, identify
 
 PIXEL_DATA_TAG = 0x7FE00010
 STUDY_DATE_FORMAT = "%Y%m%d"
+# the modality filters of a study query that names none: one query, without a modality filter
+ANY_MODALITY: list[str | None] = [None]
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ def parsed_instance(
         record.element_count = element_count or sum(
             1 for tag in list(dataset.keys()) if tag >> 16 != 0x0002 and tag != PIXEL_DATA_TAG
         )
+        assert record.sop_instance_uid is not None  # identify() rejects an instance without one
         sop = uid_map(record.sop_instance_uid)
     else:
         sop = f"?position={position}"

@@ -15,6 +15,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from stat import S_ISDIR, S_ISREG
+from typing import Any
 
 import pydicom
 import pydicom.hooks
@@ -24,7 +25,6 @@ from pydicom.datadict import (
     dictionary_VR,
     keyword_for_tag,
     private_dictionary_VR,
-    tag_for_keyword,
 )
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
@@ -32,7 +32,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 from pydicom.tag import _LUT_DESCRIPTOR_TAGS as LUT_DESCRIPTOR_TAGS
-from pydicom.tag import Tag
+from pydicom.tag import BaseTag, Tag
 from pydicom.valuerep import AMBIGUOUS_VR
 from pydicom.values import convert_value
 
@@ -61,9 +61,9 @@ class ElementRows:
     """Element rows in columns (cheap to send between processes, direct to Arrow)."""
 
     file_id: list[int] = field(default_factory=list)
-    study_instance_uid: list[str] = field(default_factory=list)
-    series_instance_uid: list[str] = field(default_factory=list)
-    sop_instance_uid: list[str] = field(default_factory=list)
+    study_instance_uid: list[str | None] = field(default_factory=list)
+    series_instance_uid: list[str | None] = field(default_factory=list)
+    sop_instance_uid: list[str | None] = field(default_factory=list)
     sequence_path: list[str] = field(default_factory=list)
     tag: list[str] = field(default_factory=list)
     keyword: list[str | None] = field(default_factory=list)
@@ -270,7 +270,8 @@ def _check_complete(dataset: Dataset, file_size: int) -> None:
                 "file: cut short or a wrong length",
             )
     # Fewer bytes after the last element than an element header takes: the file was cut there.
-    last = next(reversed(dataset._dict.values()))
+    # (pydicom types _dict as a MutableMapping; it is a dict, whose values() reverse in O(1))
+    last = next(reversed(dataset._dict.values()))  # type: ignore[call-overload]
     if (
         isinstance(last, RawDataElement)
         and last.length != 0xFFFFFFFF
@@ -315,7 +316,7 @@ def _uid_text(dataset: Dataset, keyword: str) -> str | None:
     storing it back) when its value is a single plain-ASCII UID."""
     tag = _KEYWORD_TAGS.get(keyword)
     if tag is None:
-        tag = _KEYWORD_TAGS[keyword] = Tag(tag_for_keyword(keyword))
+        tag = _KEYWORD_TAGS[keyword] = Tag(keyword)
     raw = dataset.get_item(tag)
     if (
         isinstance(raw, RawDataElement)
@@ -328,7 +329,7 @@ def _uid_text(dataset: Dataset, keyword: str) -> str | None:
     return _text(dataset.get(keyword))
 
 
-_KEYWORD_TAGS: dict = {}
+_KEYWORD_TAGS: dict[str, BaseTag] = {}
 
 
 def _text(value: object) -> str | None:
@@ -448,7 +449,9 @@ def _dataset_encoding(dataset: Dataset):
         return None
 
 
-def _convert_raw(dataset: Dataset, raw: RawDataElement, tag, encoding) -> tuple[str, list] | None:
+def _convert_raw(
+    dataset: Dataset, raw: RawDataElement, tag, encoding
+) -> tuple[str, list[str | None] | Sequence] | None:
     """(VR, value texts) exactly as from `dataset[tag]`, without building a DataElement and
     storing it back; None for the cases only `dataset[tag]` handles right (sequences, ambiguous
     or replaced VRs, LUT descriptors, custom pydicom hooks, failures)."""
@@ -592,7 +595,7 @@ def _vr_of(raw: RawDataElement | DataElement, tag) -> str | None:
     return str(vr)[:2] if vr else None
 
 
-def _values(value: object, vr: str) -> list[str | None] | Sequence:
+def _values(value: object, vr: str | None) -> list[str | None] | Sequence:
     """An element's value as text, one per value multiplicity (empty value: [None])."""
     if vr == "SQ":
         return value if isinstance(value, Sequence) else Sequence()
@@ -606,7 +609,7 @@ def _values(value: object, vr: str) -> list[str | None] | Sequence:
     return [_value_text(value, vr)]
 
 
-def _value_text(value: object, vr: str) -> str | None:
+def _value_text(value: Any, vr: str | None) -> str | None:  # Any: pydicom's value types
     if value is None:
         return None
     if vr == "AT":

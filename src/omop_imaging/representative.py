@@ -9,12 +9,17 @@ from typing import Protocol
 
 
 class Instance(Protocol):
-    sop_instance_uid: str | None
-    file_path: str
+    # Read-only, so records and named tuples both fit.
+    @property
+    def sop_instance_uid(self) -> str | None: ...
+
+    @property
+    def file_path(self) -> str: ...
 
 
 class SeriesInstance(Instance, Protocol):
-    series_instance_uid: str | None
+    @property
+    def series_instance_uid(self) -> str | None: ...
 
 
 # The same order as sort_key, for an `order by` over the staging table's columns.

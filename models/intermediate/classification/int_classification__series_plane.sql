@@ -1,5 +1,5 @@
 {#- Per series, the anatomical plane (macro image_plane: dominant axis of the slice normal, oblique
-    below var oblique_threshold) from each instance's Image Orientation Patient; for enhanced
+    below setting oblique_threshold) from each instance's Image Orientation Patient; for enhanced
     multi-frame objects without it, from the Plane Orientation Sequence of the shared (else the
     first frame's) functional groups. The majority plane wins; confidence is its share of the
     instances, and instances that disagree are flagged. -#}

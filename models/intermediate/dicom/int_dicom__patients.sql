@@ -1,15 +1,15 @@
 {#- One row per DICOM patient (Issuer of Patient ID + Patient ID) and its OMOP person_id, linked
     in this order (docs/linkage.md):
     1. person_crosswalk (seeds/linkage), by issuer and Patient ID;
-    2. the clinical PERSON table (var clinical_source), whose person_source_value equals the
+    2. the clinical PERSON table (setting clinical_source), whose person_source_value equals the
        Patient ID or '<issuer>:<Patient ID>' (only when exactly one person matches);
-    3. no match: var unmatched_patient_policy decides: 'create' gives the patient key's person_id
+    3. no match: setting unmatched_patient_policy decides: 'create' gives the patient key's person_id
        from id_map__person; 'skip' and 'fail' leave it NULL (the patient is listed in unlinked_patients,
        and with 'fail' a test fails the build). No patient is dropped silently.
-    Year of birth (CDM-required): Patient's Birth Date when plausible (var min_plausible_birth_year
+    Year of birth (CDM-required): Patient's Birth Date when plausible (setting min_plausible_birth_year
     up to the first imaging date; an implausible one is flagged, imaging_quality.implausible_birth_dates),
     else the first study's year minus Patient's Age in years. A patient the build would create
-    without either: var missing_birth_year_policy, 'skip' (link_method 'no_birth_year', listed in
+    without either: setting missing_birth_year_policy, 'skip' (link_method 'no_birth_year', listed in
     unlinked_patients) or 'create'. -#}
 
 with

@@ -19,6 +19,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -115,7 +116,7 @@ OPTION_LIMIT = 500
 class Source:
     """An open read-only connection and how to write SQL for it."""
 
-    connection: object
+    connection: Any  # a DuckDB or psycopg2 connection
     target: str
 
     @property

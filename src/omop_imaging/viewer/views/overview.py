@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import altair as alt
 import streamlit as st
 
@@ -22,8 +24,9 @@ def render() -> None:
     if totals["first_date"]:
         st.caption(f"Images dated from {totals['first_date']} to {totals['last_date']}.")
 
-    measure = st.radio(
-        "Count", ["studies", "series", "images"], horizontal=True, key="overview_measure"
+    measure = cast(
+        str,  # (mypy takes streamlit's overload for empty options, which gives None)
+        st.radio("Count", ["studies", "series", "images"], horizontal=True, key="overview_measure"),
     )
 
     st.subheader(f"{measure.capitalize()} by year")

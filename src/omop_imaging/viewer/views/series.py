@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from typing import Any, cast
 
 import streamlit as st
 
@@ -47,7 +48,10 @@ def render() -> None:
         return
 
     size_column, page_column, _ = st.columns([1, 1, 3])
-    page_size = size_column.selectbox("Rows per page", [50, 100, 250, 500], index=1)
+    page_size = cast(
+        int,  # (mypy takes streamlit's overload for empty options, which gives None)
+        size_column.selectbox("Rows per page", [50, 100, 250, 500], index=1),
+    )
     pages = max(1, math.ceil(counts["series"] / page_size))
     page = page_column.number_input(f"Page (of {pages:,})", 1, pages, 1, step=1)
     rows = load("series_page", selection, int(page), int(page_size))
@@ -80,7 +84,9 @@ def _filters() -> SeriesFilter:
     date_from = date_to = None
     with st.container(border=True):
         if first and last:
-            preset = {} if "series_dates" in st.session_state else {"value": (first, last)}
+            preset: dict[str, Any] = (
+                {} if "series_dates" in st.session_state else {"value": (first, last)}
+            )
             dates = st.date_input(
                 "Image date range",
                 min_value=first,

@@ -1,0 +1,91 @@
+"""`omop-imaging build`: dbt seed (when the seed files changed) and dbt build on the target."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..dbt_runner import INTERRUPTED
+from ..settings import duckdb_path
+from .options import Subparsers, add_target_options
+from .settings import change_settings, print_settings
+
+
+def add_parser(commands: Subparsers) -> None:
+    build = commands.add_parser(
+        "build",
+        help="run dbt seed and dbt build: staging models, OMOP / MI-CDM / R-CDM tables and tests",
+        description=(
+            "Run `dbt seed` then `dbt build` with the project's profiles.yml on the target, after "
+            "printing the settings the build uses: the database's own (see `omop-imaging "
+            "settings`), else the defaults in dbt_project.yml; afterwards one line counts the "
+            "patients and series the policies left out of the CDM, and why. Plain `dbt build` "
+            "at the repository root builds the same way. Needs a harvest first."
+        ),
+    )
+    add_target_options(build, writes=True)
+    build.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="store a setting for this database first, e.g. --set clinical_source=demo (repeatable)",
+    )
+    build.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="reload every seed and rebuild every incremental model from the staging tables "
+        "(the ID maps keep their IDs: docs/ids.md); for a changed rule or a repaired source",
+    )
+    build.add_argument(
+        "--quiet",
+        action="store_true",
+        help="one summary line per dbt step instead of a line per model and test (errors still shown)",
+    )
+    build.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..database import require_harvest
+    from ..dbt_runner import run_dbt
+
+    database = duckdb_path(args.db)
+    require_harvest(args.target, database)
+    if args.set and change_settings(args, args.set, []) != 0:
+        return 2
+    print_settings(args.target, database)
+    code = _load_seeds(args, database)
+    if code == 0:
+        refresh = ["--full-refresh"] if args.full_refresh else []
+        code = run_dbt(
+            ["build", "--exclude", "resource_type:seed", *refresh],
+            args.target,
+            args.db,
+            args.quiet,
+        )
+    if code == 0:
+        from ..report import left_out_line
+
+        print(left_out_line(args.target, database), flush=True)
+    if code == INTERRUPTED:
+        print(
+            "omop-imaging build: interrupted; the tables built so far stay. "
+            "Run omop-imaging build again to finish",
+            file=sys.stderr,
+        )
+    return code
+
+
+def _load_seeds(args, database: str) -> int:
+    """dbt seed, unless the database's seed tables already hold the current seed files."""
+    from ..dbt_runner import run_dbt
+    from ..seed_state import record_seed_load, seed_fingerprint, seeds_are_current
+
+    fingerprint = seed_fingerprint()
+    if not args.full_refresh and seeds_are_current(args.target, database, fingerprint):
+        print("dbt seed: skipped, the seed files are unchanged since they were loaded", flush=True)
+        return 0
+    code = run_dbt(["seed", "--full-refresh"], args.target, args.db, args.quiet)
+    if code == 0:
+        record_seed_load(args.target, database, fingerprint)
+    return code

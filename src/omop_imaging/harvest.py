@@ -134,6 +134,8 @@ def harvest(
                 writer.add(read_task(task, options.full_headers, options.deidentifier), progress)
         else:
             _run_in_pool(tasks, workers, writer, progress, options)
+        if not writer.first_harvest:
+            writer.supersede(_gone_files(paths, store, writer.lock))
         writer.finish()
     except KeyboardInterrupt:
         writer.close()  # lets the batch being written commit
@@ -245,6 +247,33 @@ def _tasks(
             yield todo[start : start + options.task_files]
 
 
+def _gone_files(paths: list[str], store: StagingStore, store_lock: threading.Lock) -> list[int]:
+    """Stored files at or below the harvested paths that no longer exist: their rows go, so the
+    staging tables hold what the paths hold now (a file that cannot be reached for another reason,
+    e.g. a folder without read permission, is kept)."""
+    gone = []
+    for root in {os.path.abspath(path) for path in paths}:
+        after = -(2**63)
+        while True:
+            with store_lock:  # the writer thread may be loading a batch on the same connection
+                stored = store.files_under(root, after, FINGERPRINT_LOOKUP_FILES)
+            if not stored:
+                break
+            gone.extend(file_id for file_id, path in stored if _is_gone(path))
+            after = stored[-1][0]
+    return sorted(set(gone))
+
+
+def _is_gone(path: str) -> bool:
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def _unchanged(path: str, previous) -> bool:
     try:
         stat = os.stat(path)
@@ -326,16 +355,19 @@ class BatchWriter:
     def _write(self, results: list[tuple[FileRecord, ElementRows]], superseded: list[int]) -> None:
         with self.lock:
             self.store.begin_batch()  # other harvests may be writing: plan on what they committed
-            batch = self._plan(results)
-            batch.replaced_file_ids = sorted({*batch.replaced_file_ids, *superseded})
+            batch = self._plan(results, superseded)
             demoted_rows = self.store.write_batch(batch)
         self.summary.elements += batch.elements.num_rows - demoted_rows
         self.summary.committed += len(results)
 
-    def _plan(self, results: list[tuple[FileRecord, ElementRows]]) -> Batch:
+    def _plan(self, results: list[tuple[FileRecord, ElementRows]], superseded: list[int]) -> Batch:
+        """superseded: stored files whose rows go without new ones (gone from disk, or records
+        of an earlier run replaced): their series are settled like those of re-read files."""
         batch_ids = [record.file_id for record, _ in results]
         concurrent = self.store.concurrent_writers  # another harvest may have stored them
-        stored = {} if self.first_harvest and not concurrent else self.store.stored_files(batch_ids)
+        looked_up = batch_ids if not self.first_harvest or concurrent else []
+        stored = self.store.stored_files(sorted({*looked_up, *superseded}))
+        leaving = sorted({*batch_ids, *stored})  # no longer stored as they are after this batch
         harvested = [(record, rows) for record, rows in results if record.status == "harvested"]
 
         candidates: dict[str, list[FileRecord]] = defaultdict(list)
@@ -356,7 +388,7 @@ class BatchWriter:
         for series_uid in sorted(series_to_settle):
             incumbent = current.get(series_uid)
             if incumbent is not None and incumbent.file_id in stored:
-                incumbent = self.store.smallest_instance(series_uid, excluding=batch_ids)
+                incumbent = self.store.smallest_instance(series_uid, excluding=leaving)
                 incumbent_is_representative = False
             else:
                 incumbent_is_representative = incumbent is not None
@@ -380,7 +412,7 @@ class BatchWriter:
         for instance in promoted:
             elements.extend(_promoted_rows(instance, self.options))
         return Batch(
-            replaced_file_ids=list(stored),
+            replaced_file_ids=sorted(stored),
             demoted_file_ids=demoted,
             promoted_file_ids=[instance.file_id for instance in promoted],
             files=files,

@@ -7,6 +7,9 @@ FILE_TABLE = f"{RAW_SCHEMA}.harvested_file"
 ELEMENT_TABLE = f"{RAW_SCHEMA}.header_element"
 # The database's settings (project_settings.py; dbt reads them with the macro setting()).
 SETTING_TABLE = f"{RAW_SCHEMA}.project_setting"
+# The series whose files the harvest added, changed or removed since the last build: the next
+# build rebuilds their rows of the incremental models and clears them (macros/build_scope.sql).
+TOUCHED_SERIES_TABLE = f"{RAW_SCHEMA}.touched_series"
 
 # (column, SQL type) in table order; the harvester builds its Arrow batches in the same order.
 FILE_COLUMNS: list[tuple[str, str]] = [
@@ -59,6 +62,13 @@ def create_statements() -> list[str]:
         f"create schema if not exists {RAW_SCHEMA}",
         table(FILE_TABLE, file_columns),
         table(ELEMENT_TABLE, ELEMENT_COLUMNS),
+        table(
+            TOUCHED_SERIES_TABLE,
+            [
+                ("series_instance_uid", "varchar(64) not null"),
+                ("touched_at", "timestamp default current_timestamp"),
+            ],
+        ),
         table(
             SETTING_TABLE,
             [("name", "varchar(64) not null primary key"), ("value", "text not null")],

@@ -9,6 +9,7 @@
                                                                                    -> with / without, 0.7
     4. The Type 2 Contrast/Bolus Agent present but empty, in a CT or MR header         -> without, 0.6
     5. nothing says                                                                   -> unknown, 0.0 -#}
+{{ config(**build_scope_config()) }}
 
 {%- set with_keywords = ['C+', '+C', 'W CONTRAST', 'WITH CONTRAST', 'W/ CONTRAST', 'POST CONTRAST', 'POSTCONTRAST',
     'POST-CONTRAST', 'POST GAD', 'GADO', 'CONTRAST ENHANCED', 'KONTRAST'] -%}
@@ -21,13 +22,14 @@ with
 series as (
 
     select * from {{ ref('int_dicom__series') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
 representative_elements as (
 
     select * from {{ ref('int_dicom__representative_elements') }}
-    where value_index = 0
+    where value_index = 0 and {{ in_build_scope('series_instance_uid') }}
 
 ),
 

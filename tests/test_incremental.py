@@ -33,7 +33,8 @@ BUILD_TIME_COLUMNS = {
     "cdm_release_date",
 }
 CHANGED_FILE = "MR_small.dcm"  # pydicom's real MR, one of a series of nine files
-SPLIT_SERIES_FOLDER = "dicomdirtests"  # where the 50-file series is: split over the two steps
+SPLIT_SERIES_FOLDER = "dicomdirtests"
+REBUILT_ALL = "dbt build: every model rebuilt"  # where the 50-file series is: split over the two steps
 
 
 def _sample_files(sample_folders: list[str]) -> list[tuple[Path, Path]]:
@@ -205,3 +206,22 @@ def test_two_step_build_equals_one_build_of_the_final_files(engine, sample_folde
     assert two_steps["cdm.measurement"], "the sample files give measurements"
     different = [table for table in one_step if two_steps[table] != one_step[table]]
     assert not different, f"tables that differ from a one-step build: {different}"
+
+
+def test_a_changed_setting_rebuilds_every_model(dicom_copy, duckdb_file):
+    """Rows kept from earlier builds follow the rules they were built by: a build after a
+    setting changed rebuilds them all, though the harvest touched nothing."""
+    folder = dicom_copy("CT_small.dcm", "MR_small.dcm")
+    database = ["--db", duckdb_file]
+    omop_imaging("harvest", str(folder), "--no-progress", *database)
+    first = omop_imaging("build", "--quiet", *database)
+    assert REBUILT_ALL in first.stdout, "the first build builds every model"
+    unchanged = omop_imaging("build", "--quiet", *database)
+    assert REBUILT_ALL not in unchanged.stdout
+    before = Engine("duckdb", duckdb_file).count("select count(*) from cdm.measurement")
+
+    omop_imaging("settings", "--set", "measurement_max_value_length=4", *database)
+    changed = omop_imaging("build", "--quiet", *database)
+    assert REBUILT_ALL in changed.stdout
+    after = Engine("duckdb", duckdb_file).count("select count(*) from cdm.measurement")
+    assert 0 < after < before, "values over 4 characters left out of every series' measurements"

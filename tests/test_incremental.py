@@ -34,7 +34,9 @@ BUILD_TIME_COLUMNS = {
 }
 CHANGED_FILE = "MR_small.dcm"  # pydicom's real MR, one of a series of nine files
 SPLIT_SERIES_FOLDER = "dicomdirtests"
-REBUILT_ALL = "dbt build: every model rebuilt"  # where the 50-file series is: split over the two steps
+REBUILT_ALL = (
+    "dbt build: every model rebuilt"  # where the 50-file series is: split over the two steps
+)
 
 
 def _sample_files(sample_folders: list[str]) -> list[tuple[Path, Path]]:

@@ -25,15 +25,17 @@ from itertools import compress, islice
 from multiprocessing import get_context
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from tqdm import tqdm
 
 from .deidentify import Deidentifier
 from .discover import iter_files
+from .element_table import arrow_table, element_table
 from .ids import stable_id
 from .reader import ElementRows, FileRecord, quiet_pydicom
-from .staging_schema import ELEMENT_COLUMN_NAMES, FILE_COLUMN_NAMES
+from .staging_schema import FILE_COLUMN_NAMES
 from .store import Batch, InstanceRef, StagingStore
-from .worker import read_task
+from .worker import read_task, read_task_table, records_and_table
 
 TASK_FILES = 32  # files per worker task: large enough to amortise the hand-over between processes
 FINGERPRINT_LOOKUP_FILES = 1024  # paths looked up at a time among the files stored before
@@ -195,13 +197,15 @@ def _run_in_pool(
     ) as pool:
         in_flight: set[Future] = set()
         for task in tasks:
-            in_flight.add(pool.submit(read_task, task, options.full_headers, options.deidentifier))
+            in_flight.add(
+                pool.submit(read_task_table, task, options.full_headers, options.deidentifier)
+            )
             while len(in_flight) >= in_flight_limit:
                 done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:
-                    writer.add(future.result(), progress)
+                    writer.add_table(*future.result(), progress)
         for future in in_flight:
-            writer.add(future.result(), progress)
+            writer.add_table(*future.result(), progress)
 
 
 def _tasks(
@@ -302,7 +306,8 @@ class BatchWriter:
         self.first_harvest = first_harvest
         self.options = options
         self.summary = summary
-        self.results: list[tuple[FileRecord, ElementRows]] = []
+        self.records: list[FileRecord] = []
+        self.element_tables: list[pa.Table] = []  # the element rows of self.records
         # One writer thread: batches are planned and written in order, one at a time, while the
         # main thread goes on collecting worker results. Every use of the store holds the lock.
         self.lock = threading.Lock()
@@ -316,7 +321,11 @@ class BatchWriter:
         self.superseded.extend(file_ids)
 
     def add(self, results: list[tuple[FileRecord, ElementRows]], progress) -> None:
-        for record, _rows in results:
+        self.add_table(*records_and_table(results), progress)
+
+    def add_table(self, records: list[FileRecord], elements: pa.Table, progress) -> None:
+        """A worker task's records and the element rows of all its files."""
+        for record in records:
             if record.status == "harvested":
                 self.summary.harvested += 1
             else:
@@ -324,20 +333,23 @@ class BatchWriter:
                 self.summary.rejected_files.append(
                     (record.file_path, record.reject_category or "", record.reject_reason or "")
                 )
-        progress.update(len(results))
-        self.results.extend(results)
-        if len(self.results) >= self.options.batch_files:
+        progress.update(len(records))
+        self.records.extend(records)
+        self.element_tables.append(elements)
+        if len(self.records) >= self.options.batch_files:
             self.flush()
 
     def flush(self) -> None:
         """Hand the collected results to the writer thread, after the batch before them is in
         (at most one batch is being written: memory stays bounded, a load error surfaces here)."""
-        if not self.results and not self.superseded:
+        if not self.records and not self.superseded:
             return
-        results, self.results = self.results, []
+        records, self.records = self.records, []
+        elements = pa.concat_tables([element_table(ElementRows()), *self.element_tables])
+        self.element_tables = []
         superseded, self.superseded = self.superseded, []
         self._wait_for_writer()
-        self._writing = self._writer.submit(self._write, results, superseded)
+        self._writing = self._writer.submit(self._write, records, elements, superseded)
 
     def finish(self) -> None:
         """Write what is left and wait until every batch is committed."""
@@ -352,26 +364,26 @@ class BatchWriter:
             writing, self._writing = self._writing, None
             writing.result()
 
-    def _write(self, results: list[tuple[FileRecord, ElementRows]], superseded: list[int]) -> None:
+    def _write(self, records: list[FileRecord], elements: pa.Table, superseded: list[int]) -> None:
         with self.lock:
             self.store.begin_batch()  # other harvests may be writing: plan on what they committed
-            batch = self._plan(results, superseded)
+            batch = self._plan(records, elements, superseded)
             demoted_rows = self.store.write_batch(batch)
         self.summary.elements += batch.elements.num_rows - demoted_rows
-        self.summary.committed += len(results)
+        self.summary.committed += len(records)
 
-    def _plan(self, results: list[tuple[FileRecord, ElementRows]], superseded: list[int]) -> Batch:
+    def _plan(self, records: list[FileRecord], elements: pa.Table, superseded: list[int]) -> Batch:
         """superseded: stored files whose rows go without new ones (gone from disk, or records
         of an earlier run replaced): their series are settled like those of re-read files."""
-        batch_ids = [record.file_id for record, _ in results]
+        batch_ids = [record.file_id for record in records]
         concurrent = self.store.concurrent_writers  # another harvest may have stored them
         looked_up = batch_ids if not self.first_harvest or concurrent else []
         stored = self.store.stored_files(sorted({*looked_up, *superseded}))
         leaving = sorted({*batch_ids, *stored})  # no longer stored as they are after this batch
-        harvested = [(record, rows) for record, rows in results if record.status == "harvested"]
+        harvested = [record for record in records if record.status == "harvested"]
 
         candidates: dict[str, list[FileRecord]] = defaultdict(list)
-        for record, _rows in harvested:
+        for record in harvested:
             candidates[record.series_instance_uid].append(record)
         # Series whose representative is re-read in this batch need a new one even when the
         # file is now rejected.
@@ -402,21 +414,22 @@ class BatchWriter:
             elif incumbent is not None and not incumbent_is_representative:
                 promoted.append(incumbent)
 
-        files = _file_table(results, keeps_full_header, self.options.full_headers)
-        elements = ElementRows()
-        for record, rows in harvested:
-            if self.options.full_headers or record.file_id in keeps_full_header:
-                elements.extend(rows)
-            else:
-                elements.extend(_instance_level_only(rows))
+        files = _file_table(records, keeps_full_header, self.options.full_headers)
+        promoted_rows = ElementRows()
         for instance in promoted:
-            elements.extend(_promoted_rows(instance, self.options))
+            promoted_rows.extend(_promoted_rows(instance, self.options))
+        elements = pa.concat_tables(
+            [
+                _kept_rows(elements, harvested, keeps_full_header, self.options),
+                element_table(promoted_rows),
+            ]
+        )
         return Batch(
             replaced_file_ids=sorted(stored),
             demoted_file_ids=demoted,
             promoted_file_ids=[instance.file_id for instance in promoted],
             files=files,
-            elements=_element_table(elements),
+            elements=elements,
         )
 
 
@@ -433,10 +446,19 @@ def _promoted_rows(instance: InstanceRef, options: HarvestOptions) -> ElementRow
     return _select(rows, [not keep for keep in rows.instance_level])
 
 
-def _instance_level_only(rows: ElementRows) -> ElementRows:
-    if all(rows.instance_level):  # what the workers send for most files
-        return rows
-    return _select(rows, rows.instance_level)
+def _kept_rows(
+    elements: pa.Table, harvested: list[FileRecord], full_header_ids: set[int], options
+) -> pa.Table:
+    """The rows a batch stores: those of harvested files, all of them for the files that keep
+    their full header, the instance-level ones for the others (a vectorised filter: the main
+    process never touches a value)."""
+    keep = pc.is_in(
+        elements["file_id"], pa.array([record.file_id for record in harvested], pa.int64())
+    )
+    if not options.full_headers:
+        full_header = pc.is_in(elements["file_id"], pa.array(sorted(full_header_ids), pa.int64()))
+        keep = pc.and_(keep, pc.or_(elements["instance_level"], full_header))
+    return elements.filter(keep)
 
 
 def _select(rows: ElementRows, keep: list[bool]) -> ElementRows:
@@ -446,9 +468,9 @@ def _select(rows: ElementRows, keep: list[bool]) -> ElementRows:
     return selected
 
 
-def _file_table(results, representatives: set[int], full_headers: bool) -> pa.Table:
+def _file_table(records, representatives: set[int], full_headers: bool) -> pa.Table:
     columns: dict[str, list] = {name: [] for name in FILE_COLUMN_NAMES}
-    for record, _rows in results:
+    for record in records:
         harvested = record.status == "harvested"
         derived = {
             "is_series_representative": record.file_id in representatives,
@@ -458,30 +480,7 @@ def _file_table(results, representatives: set[int], full_headers: bool) -> pa.Ta
         values = vars(record) | derived
         for name in FILE_COLUMN_NAMES:
             columns[name].append(values[name])
-    return _arrow_table(columns, _FILE_TYPES)
-
-
-def _element_table(rows: ElementRows) -> pa.Table:
-    return _arrow_table(
-        {name: getattr(rows, name) for name in ELEMENT_COLUMN_NAMES}, _ELEMENT_TYPES
-    )
-
-
-def _arrow_table(columns: dict[str, list], types: dict[str, pa.DataType]) -> pa.Table:
-    arrays = {}
-    for name, values in columns.items():
-        try:
-            arrays[name] = pa.array(values, types[name])
-        except (UnicodeEncodeError, pa.ArrowException):
-            # Undecodable bytes (a file name or value in no known encoding): keep a readable form.
-            arrays[name] = pa.array([_printable(value) for value in values], types[name])
-    return pa.table(arrays)
-
-
-def _printable(value):
-    if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8")
-    return value
+    return arrow_table(columns, _FILE_TYPES)
 
 
 _TEXT = pa.string()
@@ -503,17 +502,4 @@ _FILE_TYPES = {
     "is_series_representative": pa.bool_(),
     "full_header_kept": pa.bool_(),
     "harvested_with_full_headers": pa.bool_(),
-}
-_ELEMENT_TYPES = {
-    "file_id": pa.int64(),
-    "study_instance_uid": _TEXT,
-    "series_instance_uid": _TEXT,
-    "sop_instance_uid": _TEXT,
-    "sequence_path": _TEXT,
-    "tag": _TEXT,
-    "keyword": _TEXT,
-    "vr": _TEXT,
-    "value_index": pa.int32(),
-    "value_text": _TEXT,
-    "instance_level": pa.bool_(),
 }

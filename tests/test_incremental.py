@@ -33,10 +33,14 @@ BUILD_TIME_COLUMNS = {
     "cdm_release_date",
 }
 CHANGED_FILE = "MR_small.dcm"  # pydicom's real MR, one of a series of nine files
+# where the 50-file series is: split over the two steps
 SPLIT_SERIES_FOLDER = "dicomdirtests"
-REBUILT_ALL = (
-    "dbt build: every model rebuilt"  # where the 50-file series is: split over the two steps
-)
+# A patient whose first series (step 1) gives no year of birth, so the default policy leaves it
+# out of the CDM, and whose second series (step 2) gives one: the first series, untouched by the
+# second harvest, must then reach the CDM (the build's scope takes in the patient's series).
+LATE_BIRTH_PATIENT = "INCREMENTAL-LATE-BIRTH"
+LATE_BIRTH_UID = "1.2.826.0.1.3680043.8.498.77"
+REBUILT_ALL = "dbt build: every model rebuilt"
 
 
 def _sample_files(sample_folders: list[str]) -> list[tuple[Path, Path]]:
@@ -68,6 +72,24 @@ def _representative_of_split_series(files: list[tuple[Path, Path]]) -> Path:
     return min(
         (sop, str(target)) for target, (series, sop) in candidates.items() if series == largest
     )[1]
+
+
+def _write_late_birth_series(source: Path, archive: Path, number: int, birth_date: str) -> str:
+    """A series of one file derived from a real one, of LATE_BIRTH_PATIENT; its series UID."""
+    series_uid = f"{LATE_BIRTH_UID}.{number}"
+    target = archive / "derived" / f"late_birth_{number}.dcm"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_with_raw_values(
+        source,
+        target,
+        PatientID=LATE_BIRTH_PATIENT,
+        PatientBirthDate=birth_date,
+        PatientAge="",
+        StudyInstanceUID=f"{series_uid}.0",
+        SeriesInstanceUID=series_uid,
+        SOPInstanceUID=f"{series_uid}.1",
+    )
+    return series_uid
 
 
 def _copy(files: list[tuple[Path, Path]], archive: Path) -> None:
@@ -172,7 +194,11 @@ def test_two_step_build_equals_one_build_of_the_final_files(engine, sample_folde
     archive = tmp_path / "archive"
 
     _copy(first_half, archive)
+    ct_small = Path(sample_folders[0]) / "CT_small.dcm"
+    first_series = _write_late_birth_series(ct_small, archive, 1, "")
     engine.harvest_and_build(archive)
+    in_cdm = f"select count(*) from cdm.image_occurrence where image_series_uid = '{first_series}'"
+    assert engine.count(in_cdm) == 0, "no year of birth: left out of the CDM"
 
     _copy([pair for pair in files if pair not in first_half], archive)
     write_with_raw_values(
@@ -180,7 +206,9 @@ def test_two_step_build_equals_one_build_of_the_final_files(engine, sample_folde
     )
     bump_mtime(archive / changed)
     (archive / removed).unlink()
+    _write_late_birth_series(ct_small, archive, 2, "19700101")
     engine.harvest_and_build(archive)
+    assert engine.count(in_cdm) == 1, "the patient's second series gave the year of birth"
 
     # the second build rebuilt only what the harvest touched, and cleared the ledger
     scope = engine.count("select count(*) from imaging_intermediate.int_dicom__build_scope")

@@ -167,11 +167,11 @@ def generate_archive(root: Path, instances: int, workers: int) -> tuple[Path, Pa
     templates = _series_templates()
     jobs: list[SeriesJob] = []
     night_instances = max(1, round(instances * NIGHT_SHARE))
-    for folder, wanted in ((bulk, instances - night_instances), (night, night_instances)):
+    for folder, files in ((bulk, instances - night_instances), (night, night_instances)):
         written = 0
-        while written < wanted:
+        while written < files:
             index = len(jobs)
-            size = min(SERIES_SIZES[index % len(SERIES_SIZES)], wanted - written)
+            size = min(SERIES_SIZES[index % len(SERIES_SIZES)], files - written)
             copy = index // len(templates) + 1
             template = templates[index % len(templates)]
             jobs.append(SeriesJob(template, copy, size, str(folder / f"s{index:07d}")))

@@ -19,10 +19,11 @@
 
 {#- The config of a model writing a CDM table shared with the clinical ETL: a table of its own
     ('own_tables'), or the site's table, where it replaces only its own rows ('existing_cdm').
-    id_column is the table's primary key, id_map the models/ids map that gives it. -#}
-{% macro shared_cdm_table_config(id_column, id_map) -%}
+    id_column is the table's primary key, id_map the models/ids map that gives it, own_table_config
+    the config with its own table (e.g. built by scope: macros/build_scope.sql). -#}
+{% macro shared_cdm_table_config(id_column, id_map, own_table_config={'materialized': 'table'}) -%}
     {%- if not delivers_into_existing_cdm() -%}
-        {{ return({'materialized': 'table'}) }}
+        {{ return(own_table_config) }}
     {%- endif -%}
     {%- if var('vocabulary_schema') in [var('cdm_schema'), var('athena_vocabulary_schema')] -%}
         {#- the vocabulary models would replace the site's vocabulary tables -#}

@@ -23,6 +23,10 @@ not included):
 2. harvest the remaining 1 % (new studies of "a night"), then build: the incremental build;
 3. build again with nothing new: the fixed cost.
 
+The harvest's CPU is split between its main process (walk, batch planning, Arrow tables, the
+load) and its workers (reading headers): per file each, and the files/s 16 workers would reach,
+min(16 / worker CPU per file, 1 / main CPU per file): whether the main process holds them back.
+
 Every figure is printed with the machine's load average, since the seconds depend on it.
 
 Examples:
@@ -163,11 +167,11 @@ def generate_archive(root: Path, instances: int, workers: int) -> tuple[Path, Pa
     templates = _series_templates()
     jobs: list[SeriesJob] = []
     night_instances = max(1, round(instances * NIGHT_SHARE))
-    for folder, wanted in ((bulk, instances - night_instances), (night, night_instances)):
+    for folder, files in ((bulk, instances - night_instances), (night, night_instances)):
         written = 0
-        while written < wanted:
+        while written < files:
             index = len(jobs)
-            size = min(SERIES_SIZES[index % len(SERIES_SIZES)], wanted - written)
+            size = min(SERIES_SIZES[index % len(SERIES_SIZES)], files - written)
             copy = index // len(templates) + 1
             template = templates[index % len(templates)]
             jobs.append(SeriesJob(template, copy, size, str(folder / f"s{index:07d}")))
@@ -183,17 +187,36 @@ def generate_archive(root: Path, instances: int, workers: int) -> tuple[Path, Pa
     return bulk, night
 
 
+# The CLI, then on its last line the CPU seconds of its own process (for a harvest: the main
+# process walking, planning batches, building Arrow tables and loading them) and of its reaped
+# children (the harvest's worker processes reading headers).
+CPU_SPLIT_PREFIX = "cpu split: "
+CPU_SPLIT_CLI = (
+    "import json, resource, sys\n"
+    "from omop_imaging.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
+    f"print({CPU_SPLIT_PREFIX!r} + json.dumps({{'main': own.ru_utime + own.ru_stime, "
+    "'workers': children.ru_utime + children.ru_stime}), flush=True)\n"
+    "sys.exit(code)\n"
+)
+PROJECTED_WORKERS = 16  # the harvest's projected rate with this many worker processes
+
+
 @dataclass
 class Step:
     seconds: float
     peak_mb: float
+    main_cpu_s: float = 0.0
+    worker_cpu_s: float = 0.0
 
 
 def run_step(arguments: list[str], env: dict[str, str]) -> Step:
-    """Run `omop-imaging ARGS` as a child; its wall clock and peak RSS (with its children)."""
+    """Run `omop-imaging ARGS` as a child; its wall clock and peak RSS (with its children), and
+    the CPU seconds of its main process and of its workers."""
     started = time.time()
     child = subprocess.Popen(
-        [sys.executable, "-m", "omop_imaging.cli", *arguments],
+        [sys.executable, "-c", CPU_SPLIT_CLI, *arguments],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -204,7 +227,25 @@ def run_step(arguments: list[str], env: dict[str, str]) -> Step:
     seconds = time.time() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"omop-imaging {' '.join(arguments)} failed:\n{output[-3000:]}")
-    return Step(seconds, usage.ru_maxrss / 1024)
+    split = [line for line in output.splitlines() if line.startswith(CPU_SPLIT_PREFIX)]
+    cpu = json.loads(split[-1][len(CPU_SPLIT_PREFIX) :])
+    return Step(seconds, usage.ru_maxrss / 1024, cpu["main"], cpu["workers"])
+
+
+def harvest_scaling(files: int, harvest: Step) -> dict[str, float]:
+    """CPU per file of the harvest's main process and of its workers (all workers together), and
+    the files/s PROJECTED_WORKERS workers would reach: each worker reads 1 / (worker CPU per
+    file) files a second, and the one main process can take at most 1 / (its CPU per file)."""
+    main_per_file = harvest.main_cpu_s / files
+    worker_per_file = harvest.worker_cpu_s / files
+    return {
+        "harvest_main_ms_per_file": 1000 * main_per_file,
+        "harvest_worker_ms_per_file": 1000 * worker_per_file,
+        "harvest_worker_to_main_cpu": worker_per_file / main_per_file,
+        "harvest_projected_files_per_s": min(
+            PROJECTED_WORKERS / worker_per_file, 1 / main_per_file
+        ),
+    }
 
 
 def _postgres_database() -> str:
@@ -252,6 +293,7 @@ def bench_engine(engine: str, bulk: Path, night: Path, workdir: Path) -> dict[st
         (workdir / "bench.duckdb").unlink(missing_ok=True)
     return {
         "harvest_files_per_s": bulk_files / harvest.seconds,
+        **harvest_scaling(bulk_files, harvest),
         "harvest_peak_mb": harvest.peak_mb,
         "full_build_s": full.seconds,
         "full_build_peak_mb": full.peak_mb,
@@ -268,6 +310,9 @@ COLUMNS = (
     ("engine", "{:<8}"),
     ("load", "{:>5.2f}"),
     ("harvest_files_per_s", "{:>8.0f}"),
+    ("harvest_main_ms_per_file", "{:>6.2f}"),
+    ("harvest_worker_ms_per_file", "{:>6.2f}"),
+    ("harvest_projected_files_per_s", "{:>8.0f}"),
     ("harvest_peak_mb", "{:>6.0f}"),
     ("full_build_s", "{:>7.1f}"),
     ("full_build_peak_mb", "{:>6.0f}"),
@@ -280,6 +325,9 @@ HEADERS = (
     "engine",
     "load",
     "harvest f/s",
+    "main ms/f",
+    "worker ms/f",
+    f"f/s at {PROJECTED_WORKERS} workers",
     "MB",
     "full s",
     "MB",

@@ -215,6 +215,37 @@ def test_representative_changed_on_disk_hands_over_to_the_next_instance(
     assert fetch(incremental, FILE_CONTENT) == fetch(fresh, FILE_CONTENT)
 
 
+def test_files_gone_from_a_harvested_folder_lose_their_rows(pydicom_test_files, tmp_path):
+    folder = tmp_path / "series"
+    write_series(pydicom_test_files / "MR_small.dcm", folder, ["210", "211", "212"])
+    (folder / "other").mkdir()
+    write_series(pydicom_test_files / "CT_small.dcm", folder / "other", ["220"])
+    incremental = str(tmp_path / "incremental.duckdb")
+    run_harvest([str(folder)], incremental, workers=1)
+    with duckdb.connect(incremental) as connection:  # as a build leaves it
+        connection.execute("delete from dicom_raw.touched_series")
+
+    # the representative of the MR series and the only file of the CT series are deleted
+    (folder / "IM0").unlink()
+    (folder / "other" / "IM0").unlink()
+    summary = run_harvest([str(folder)], incremental, workers=1)
+    assert summary.files_seen == 2
+
+    fresh = str(tmp_path / "fresh.duckdb")
+    run_harvest([str(folder)], fresh, workers=1)
+    representative = "select file_path from dicom_raw.harvested_file where is_series_representative"
+    assert fetch(incremental, representative) == [(str(folder / "IM1"),)]
+    assert fetch(incremental, ELEMENT_CONTENT) == fetch(fresh, ELEMENT_CONTENT)
+    assert fetch(incremental, FILE_CONTENT) == fetch(fresh, FILE_CONTENT)
+    # the next build rebuilds both series (and so removes the CT series' rows)
+    touched = "select distinct series_instance_uid from dicom_raw.touched_series order by 1"
+    mr, ct = (
+        str(pydicom.dcmread(pydicom_test_files / name).SeriesInstanceUID)
+        for name in ("MR_small.dcm", "CT_small.dcm")
+    )
+    assert fetch(incremental, touched) == sorted([(mr,), (ct,)])
+
+
 def write_series(source, folder, uid_suffixes):
     """Copies of one real file as one series, one SOP Instance UID each (IM0, IM1, ... in order)."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,12 +1,15 @@
 {#- MI-CDM IMAGE_FEATURE: one row per MEASUREMENT row, pointing at it (image_feature_event_field_concept_id =
     the CDM field concept of measurement.measurement_id): header values (type 32817, EHR) and the header
     classifier's results (type 32880, standard algorithm, with alg_system and alg_datetime). -#}
+{{ config(**build_scope_config('image_occurrence_id', 'image_occurrence')) }}
+-- built after MEASUREMENT, whose build reads the previous rows (macros/build_scope.sql): {{ ref('measurement') }}
 
 with
 
 measurements as (
 
     select * from {{ ref('int_dicom__measurements') }}
+    where {{ in_build_scope('image_occurrence_id', 'image_occurrence') }}
 
 ),
 

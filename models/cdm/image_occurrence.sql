@@ -1,4 +1,5 @@
 {#- MI-CDM IMAGE_OCCURRENCE: one row per DICOM series. -#}
+{{ config(**build_scope_config('image_occurrence_id', 'image_occurrence')) }}
 
 {%- set base_url = setting('dicomweb_base_url') | trim('/') -%}
 
@@ -7,12 +8,14 @@ with
 series as (
 
     select * from {{ ref('int_dicom__series') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
 series_concepts as (
 
     select * from {{ ref('int_dicom__series_concepts') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 

@@ -1,12 +1,15 @@
 {#- OMOP MEASUREMENT: one row per kept header value of a series and per header classifier result
     (see int_dicom__measurements). -#}
-{{ config(**shared_cdm_table_config('measurement_id', 'id_map__measurement')) }}
+{{ config(**shared_cdm_table_config(
+    'measurement_id', 'id_map__measurement', build_scope_config('measurement_id', 'measurement')
+)) }}
 
 with
 
 measurements as (
 
     select * from {{ ref('int_dicom__measurements') }}
+    where {{ in_build_scope('image_occurrence_id', 'image_occurrence') }}
 
 ),
 

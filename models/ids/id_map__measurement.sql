@@ -3,8 +3,8 @@
     MEASUREMENT table's largest ID (macros/cdm_delivery.sql). -#}
 {{ append_id_map(
     "select 'measurement|' || " ~ dbt.cast('header_value_id', dbt.type_string()) ~ " as source_key from "
-    ~ ref('int_dicom__header_value_concepts')
+    ~ ref('int_dicom__header_value_concepts') ~ " where " ~ in_build_scope('series_instance_uid')
     ~ " union all select 'measurement|' || feature_key as source_key from "
-    ~ ref('int_classification__series_classification_features'),
+    ~ ref('int_classification__series_classification_features') ~ " where " ~ in_build_scope('series_instance_uid'),
     existing_cdm_floor_sql('measurement', 'measurement_id')
 ) }}

@@ -1,31 +1,38 @@
 {#- One row per image series with what a researcher selects series by: person, dates, modality,
     body part, the header classifier's results, MR timing, counts and where the files are. The
     cohort command, the viewer and ad-hoc SQL read this table. -#}
+{{ config(**build_scope_config('image_occurrence_id', 'image_occurrence')) }}
 
 with
 
 image_occurrences as (
 
     select * from {{ ref('image_occurrence') }}
+    where {{ in_build_scope('image_occurrence_id', 'image_occurrence') }}
 
 ),
 
 series as (
 
     select * from {{ ref('int_dicom__series') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
 classification as (
 
     select * from {{ ref('int_classification__series_classification') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
 header_values as (
 
     select * from {{ ref('int_dicom__header_values') }}
-    where value_index = 0 and tag in ('00180080', '00180081', '00189082', '00180082', '00189079', '00181314')
+    where
+        value_index = 0
+        and tag in ('00180080', '00180081', '00189082', '00180082', '00189079', '00181314')
+        and {{ in_build_scope('series_instance_uid') }}
 
 ),
 

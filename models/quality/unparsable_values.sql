@@ -5,9 +5,9 @@
 
 with
 
-elements as (
+series_counts as (
 
-    select * from {{ ref('stg_dicom__elements') }}
+    select * from {{ ref('int_dicom__unparsable_counts') }}
 
 ),
 
@@ -17,10 +17,9 @@ final as (
         vr,
         tag,
         keyword,
-        count(*) as value_count,
-        count(distinct file_id) as file_count
-    from elements
-    where is_unparsable
+        cast(sum(value_count) as {{ dbt.type_bigint() }}) as value_count,
+        cast(sum(file_count) as {{ dbt.type_bigint() }}) as file_count
+    from series_counts
     group by vr, tag, keyword
 
 )

@@ -2,12 +2,14 @@
     found in two files is one image, the file with the smallest path). As in the paper,
     laterality_concept_id carries the image plane; series_type_* carry the contrast status. Both are
     the header classifier's results ('OMOP Imaging' concepts). -#}
+{{ config(**build_scope_config('radiology_series_id', 'image_occurrence')) }}
 
 with
 
 instances as (
 
     select * from {{ ref('int_dicom__instances') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 

@@ -25,22 +25,18 @@ from itertools import compress, islice
 from multiprocessing import get_context
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from tqdm import tqdm
 
 from .deidentify import Deidentifier
 from .discover import iter_files
+from .element_table import arrow_table, element_table
 from .ids import stable_id
 from .reader import ElementRows, FileRecord, quiet_pydicom
 from .representative import sort_key
-from .staging_schema import (
-    ELEMENT_COLUMN_NAMES,
-    ELEMENT_COLUMNS,
-    FILE_COLUMN_NAMES,
-    FILE_COLUMNS,
-    arrow_schema,
-)
+from .staging_schema import FILE_COLUMN_NAMES, FILE_COLUMNS, arrow_schema
 from .store import Batch, InstanceRef, StagingStore
-from .worker import read_task
+from .worker import read_task, read_task_table, records_and_table
 
 TASK_FILES = 32  # files per worker task: large enough to amortise the hand-over between processes
 FINGERPRINT_LOOKUP_FILES = 1024  # paths looked up at a time among the files stored before
@@ -141,6 +137,8 @@ def harvest(
                 writer.add(read_task(task, options.full_headers, options.deidentifier), progress)
         else:
             _run_in_pool(tasks, workers, writer, progress, options)
+        if not writer.first_harvest:
+            writer.supersede(_gone_files(paths, store, writer.lock))
         writer.finish()
     except KeyboardInterrupt:
         writer.close()  # lets the batch being written commit
@@ -198,15 +196,17 @@ def _run_in_pool(
     with ProcessPoolExecutor(
         workers, mp_context=get_context("spawn"), initializer=quiet_pydicom
     ) as pool:
-        in_flight: set[Future] = set()
+        in_flight: set[Future[tuple[list[FileRecord], pa.Table]]] = set()
         for task in tasks:
-            in_flight.add(pool.submit(read_task, task, options.full_headers, options.deidentifier))
+            in_flight.add(
+                pool.submit(read_task_table, task, options.full_headers, options.deidentifier)
+            )
             while len(in_flight) >= in_flight_limit:
                 done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:
-                    writer.add(future.result(), progress)
+                    writer.add_table(*future.result(), progress=progress)
         for future in in_flight:
-            writer.add(future.result(), progress)
+            writer.add_table(*future.result(), progress=progress)
 
 
 def _tasks(
@@ -252,6 +252,33 @@ def _tasks(
             yield todo[start : start + options.task_files]
 
 
+def _gone_files(paths: list[str], store: StagingStore, store_lock: threading.Lock) -> list[int]:
+    """Stored files at or below the harvested paths that no longer exist: their rows go, so the
+    staging tables hold what the paths hold now (a file that cannot be reached for another reason,
+    e.g. a folder without read permission, is kept)."""
+    gone: list[int] = []
+    for root in {os.path.abspath(path) for path in paths}:
+        after = -(2**63)
+        while True:
+            with store_lock:  # the writer thread may be loading a batch on the same connection
+                stored = store.files_under(root, after, FINGERPRINT_LOOKUP_FILES)
+            if not stored:
+                break
+            gone.extend(file_id for file_id, path in stored if _is_gone(path))
+            after = stored[-1][0]
+    return sorted(set(gone))
+
+
+def _is_gone(path: str) -> bool:
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def _unchanged(path: str, previous) -> bool:
     try:
         stat = os.stat(path)
@@ -280,7 +307,8 @@ class BatchWriter:
         self.first_harvest = first_harvest
         self.options = options
         self.summary = summary
-        self.results: list[tuple[FileRecord, ElementRows]] = []
+        self.records: list[FileRecord] = []
+        self.element_tables: list[pa.Table] = []  # the element rows of self.records
         # One writer thread: batches are planned and written in order, one at a time, while the
         # main thread goes on collecting worker results. Every use of the store holds the lock.
         self.lock = threading.Lock()
@@ -294,7 +322,11 @@ class BatchWriter:
         self.superseded.extend(file_ids)
 
     def add(self, results: list[tuple[FileRecord, ElementRows]], progress) -> None:
-        for record, _rows in results:
+        self.add_table(*records_and_table(results), progress)
+
+    def add_table(self, records: list[FileRecord], elements: pa.Table, progress) -> None:
+        """A worker task's records and the element rows of all its files."""
+        for record in records:
             if record.status == "harvested":
                 self.summary.harvested += 1
             else:
@@ -302,20 +334,23 @@ class BatchWriter:
                 self.summary.rejected_files.append(
                     (record.file_path, record.reject_category or "", record.reject_reason or "")
                 )
-        progress.update(len(results))
-        self.results.extend(results)
-        if len(self.results) >= self.options.batch_files:
+        progress.update(len(records))
+        self.records.extend(records)
+        self.element_tables.append(elements)
+        if len(self.records) >= self.options.batch_files:
             self.flush()
 
     def flush(self) -> None:
         """Hand the collected results to the writer thread, after the batch before them is in
         (at most one batch is being written: memory stays bounded, a load error surfaces here)."""
-        if not self.results and not self.superseded:
+        if not self.records and not self.superseded:
             return
-        results, self.results = self.results, []
+        records, self.records = self.records, []
+        elements = pa.concat_tables([element_table(ElementRows()), *self.element_tables])
+        self.element_tables = []
         superseded, self.superseded = self.superseded, []
         self._wait_for_writer()
-        self._writing = self._writer.submit(self._write, results, superseded)
+        self._writing = self._writer.submit(self._write, records, elements, superseded)
 
     def finish(self) -> None:
         """Write what is left and wait until every batch is committed."""
@@ -330,23 +365,26 @@ class BatchWriter:
             writing, self._writing = self._writing, None
             writing.result()
 
-    def _write(self, results: list[tuple[FileRecord, ElementRows]], superseded: list[int]) -> None:
+    def _write(self, records: list[FileRecord], elements: pa.Table, superseded: list[int]) -> None:
         with self.lock:
             self.store.begin_batch()  # other harvests may be writing: plan on what they committed
-            batch = self._plan(results)
-            batch.replaced_file_ids = sorted({*batch.replaced_file_ids, *superseded})
+            batch = self._plan(records, elements, superseded)
             demoted_rows = self.store.write_batch(batch)
         self.summary.elements += batch.elements.num_rows - demoted_rows
-        self.summary.committed += len(results)
+        self.summary.committed += len(records)
 
-    def _plan(self, results: list[tuple[FileRecord, ElementRows]]) -> Batch:
-        batch_ids = [record.file_id for record, _ in results]
+    def _plan(self, records: list[FileRecord], elements: pa.Table, superseded: list[int]) -> Batch:
+        """superseded: stored files whose rows go without new ones (gone from disk, or records
+        of an earlier run replaced): their series are settled like those of re-read files."""
+        batch_ids = [record.file_id for record in records]
         concurrent = self.store.concurrent_writers  # another harvest may have stored them
-        stored = {} if self.first_harvest and not concurrent else self.store.stored_files(batch_ids)
-        harvested = [(record, rows) for record, rows in results if record.status == "harvested"]
+        looked_up = batch_ids if not self.first_harvest or concurrent else []
+        stored = self.store.stored_files(sorted({*looked_up, *superseded}))
+        leaving = sorted({*batch_ids, *stored})  # no longer stored as they are after this batch
+        harvested = [record for record in records if record.status == "harvested"]
 
         candidates: dict[str, list[FileRecord]] = defaultdict(list)
-        for record, _rows in harvested:
+        for record in harvested:
             assert record.series_instance_uid is not None  # the reader rejects a file without one
             candidates[record.series_instance_uid].append(record)
         # Series whose representative is re-read in this batch need a new one even when the
@@ -364,7 +402,7 @@ class BatchWriter:
         for series_uid in sorted(series_to_settle):
             incumbent = current.get(series_uid)
             if incumbent is not None and incumbent.file_id in stored:
-                incumbent = self.store.smallest_instance(series_uid, excluding=batch_ids)
+                incumbent = self.store.smallest_instance(series_uid, excluding=leaving)
                 incumbent_is_representative = False
             else:
                 incumbent_is_representative = incumbent is not None
@@ -376,21 +414,22 @@ class BatchWriter:
             elif incumbent is not None and not incumbent_is_representative:
                 promoted.append(incumbent)
 
-        files = _file_table(results, keeps_full_header, self.options.full_headers)
-        elements = ElementRows()
-        for record, rows in harvested:
-            if self.options.full_headers or record.file_id in keeps_full_header:
-                elements.extend(rows)
-            else:
-                elements.extend(_instance_level_only(rows))
+        files = _file_table(records, keeps_full_header, self.options.full_headers)
+        promoted_rows = ElementRows()
         for instance in promoted:
-            elements.extend(_promoted_rows(instance, self.options))
+            promoted_rows.extend(_promoted_rows(instance, self.options))
+        elements = pa.concat_tables(
+            [
+                _kept_rows(elements, harvested, keeps_full_header, self.options),
+                element_table(promoted_rows),
+            ]
+        )
         return Batch(
-            replaced_file_ids=list(stored),
+            replaced_file_ids=sorted(stored),
             demoted_file_ids=demoted,
             promoted_file_ids=[instance.file_id for instance in promoted],
             files=files,
-            elements=_element_table(elements),
+            elements=elements,
         )
 
 
@@ -403,10 +442,19 @@ def _promoted_rows(instance: InstanceRef, options: HarvestOptions) -> ElementRow
     return _select(rows, [not keep for keep in rows.instance_level])
 
 
-def _instance_level_only(rows: ElementRows) -> ElementRows:
-    if all(rows.instance_level):  # what the workers send for most files
-        return rows
-    return _select(rows, rows.instance_level)
+def _kept_rows(
+    elements: pa.Table, harvested: list[FileRecord], full_header_ids: set[int], options
+) -> pa.Table:
+    """The rows a batch stores: those of harvested files, all of them for the files that keep
+    their full header, the instance-level ones for the others (a vectorised filter: the main
+    process never touches a value)."""
+    keep = pc.is_in(
+        elements["file_id"], pa.array([record.file_id for record in harvested], pa.int64())
+    )
+    if not options.full_headers:
+        full_header = pc.is_in(elements["file_id"], pa.array(sorted(full_header_ids), pa.int64()))
+        keep = pc.and_(keep, pc.or_(elements["instance_level"], full_header))
+    return elements.filter(keep)
 
 
 def _select(rows: ElementRows, keep: list[bool]) -> ElementRows:
@@ -416,9 +464,9 @@ def _select(rows: ElementRows, keep: list[bool]) -> ElementRows:
     return selected
 
 
-def _file_table(results, representatives: set[int], full_headers: bool) -> pa.Table:
+def _file_table(records, representatives: set[int], full_headers: bool) -> pa.Table:
     columns: dict[str, list] = {name: [] for name in FILE_COLUMN_NAMES}
-    for record, _rows in results:
+    for record in records:
         harvested = record.status == "harvested"
         derived = {
             "is_series_representative": record.file_id in representatives,
@@ -428,31 +476,7 @@ def _file_table(results, representatives: set[int], full_headers: bool) -> pa.Ta
         values = vars(record) | derived
         for name in FILE_COLUMN_NAMES:
             columns[name].append(values[name])
-    return _arrow_table(columns, _FILE_TYPES)
-
-
-def _element_table(rows: ElementRows) -> pa.Table:
-    return _arrow_table(
-        {name: getattr(rows, name) for name in ELEMENT_COLUMN_NAMES}, _ELEMENT_TYPES
-    )
-
-
-def _arrow_table(columns: dict[str, list], types: pa.Schema) -> pa.Table:
-    arrays = {}
-    for name, values in columns.items():
-        try:
-            arrays[name] = pa.array(values, types.field(name).type)
-        except (UnicodeEncodeError, pa.ArrowException):
-            # Undecodable bytes (a file name or value in no known encoding): keep a readable form.
-            arrays[name] = pa.array([_printable(value) for value in values], types.field(name).type)
-    return pa.table(arrays)
-
-
-def _printable(value):
-    if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8")
-    return value
+    return arrow_table(columns, _FILE_TYPES)
 
 
 _FILE_TYPES = arrow_schema(FILE_COLUMNS)
-_ELEMENT_TYPES = arrow_schema(ELEMENT_COLUMNS)

@@ -17,6 +17,9 @@ FILE_TABLE = f"{RAW_SCHEMA}.harvested_file"
 ELEMENT_TABLE = f"{RAW_SCHEMA}.header_element"
 # The database's settings (project_settings.py; dbt reads them with the macro setting()).
 SETTING_TABLE = f"{RAW_SCHEMA}.project_setting"
+# The series whose files the harvest added, changed or removed since the last build: the next
+# build rebuilds their rows of the incremental models and clears them (macros/build_scope.sql).
+TOUCHED_SERIES_TABLE = f"{RAW_SCHEMA}.touched_series"
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,11 @@ SETTING_COLUMNS: list[Column] = [
     Column("value", "text", "Its value as JSON.", "not null"),
 ]
 
+TOUCHED_SERIES_COLUMNS: list[Column] = [
+    Column("series_instance_uid", "varchar(64)", "A series the harvest touched.", "not null"),
+    Column("touched_at", "timestamp", "When it was touched.", default="current_timestamp"),
+]
+
 # The columns the harvester writes (the database fills the others).
 FILE_COLUMN_NAMES = [column.name for column in FILE_COLUMNS if not column.default]
 ELEMENT_COLUMN_NAMES = [column.name for column in ELEMENT_COLUMNS if not column.default]
@@ -181,5 +189,6 @@ def create_statements() -> list[str]:
         f"create schema if not exists {RAW_SCHEMA}",
         table(FILE_TABLE, FILE_COLUMNS),
         table(ELEMENT_TABLE, ELEMENT_COLUMNS),
+        table(TOUCHED_SERIES_TABLE, TOUCHED_SERIES_COLUMNS),
         table(SETTING_TABLE, SETTING_COLUMNS),
     ]

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from .database import ENGINES, open_duckdb
@@ -23,6 +24,7 @@ from .staging_schema import (
     FILE_COLUMN_NAMES,
     FILE_TABLE,
     SETTING_TABLE,
+    TOUCHED_SERIES_TABLE,
     create_statements,
 )
 
@@ -105,6 +107,18 @@ class StagingStore:
         )
         return {row[0]: StoredFile(*row) for row in rows}
 
+    def files_under(self, folder: str, after_id: int, limit: int) -> list[tuple[int, str]]:
+        """(file_id, file_path) of stored files at or below `folder`, `limit` at a time in file_id
+        order after `after_id` (a harvested path, to find the files that are gone from it)."""
+        below = folder.rstrip(os.sep) + os.sep
+        return self._query(
+            f"select file_id, file_path from {FILE_TABLE} where file_id > {self.placeholder} "
+            f"and (file_path = {self.placeholder} "
+            f"or substr(file_path, 1, {len(below)}) = {self.placeholder}) "
+            f"order by file_id limit {int(limit)}",
+            [after_id, folder, below],
+        )
+
     def representatives(self, series_uids: list[str]) -> dict[str, InstanceRef]:
         if not series_uids:
             return {}
@@ -153,6 +167,13 @@ class StagingStore:
         try:
             if batch.replaced_file_ids:
                 ids = self._placeholders(batch.replaced_file_ids)
+                # the series the replaced or removed files belonged to, before their rows go
+                cursor.execute(
+                    f"insert into {TOUCHED_SERIES_TABLE} (series_instance_uid) "
+                    f"select distinct series_instance_uid from {FILE_TABLE} "
+                    f"where series_instance_uid is not null and file_id in ({ids})",
+                    batch.replaced_file_ids,
+                )
                 cursor.execute(
                     f"delete from {ELEMENT_TABLE} where file_id in ({ids})", batch.replaced_file_ids
                 )
@@ -180,6 +201,9 @@ class StagingStore:
                 )
             self._bulk_insert(cursor, FILE_TABLE, FILE_COLUMN_NAMES, batch.files)
             self._bulk_insert(cursor, ELEMENT_TABLE, ELEMENT_COLUMN_NAMES, batch.elements)
+            self._bulk_insert(
+                cursor, TOUCHED_SERIES_TABLE, ["series_instance_uid"], _series_of(batch.files)
+            )
             self.connection.commit()
         except BaseException:
             self.connection.rollback()
@@ -318,6 +342,12 @@ class PostgresStore(StagingStore):
         cursor.copy_expert(
             f"copy {table} ({', '.join(columns)}) from stdin with (format csv)", buffer
         )
+
+
+def _series_of(files: pa.Table) -> pa.Table:
+    """The distinct series of a batch's file rows (the series its new rows belong to)."""
+    series = pc.unique(files.column("series_instance_uid").drop_null())
+    return pa.table({"series_instance_uid": series})
 
 
 def open_store(target: str, duckdb_path: str | None = None) -> StagingStore:

@@ -1,14 +1,17 @@
-"""What a harvest worker process runs: read one task's files, de-identified when asked.
+"""What a harvest worker process runs: read one task's files, de-identified when asked, and make
+their element rows one Arrow table (element_table.py: the main process only loads it).
 
-Kept apart from harvest.py so that a worker imports pydicom and the reader only, not pyarrow, the
+Kept apart from harvest.py so that a worker imports pydicom, the reader and pyarrow only, not the
 store or the CLI: every worker process starts faster and stays smaller.
 """
 
 from __future__ import annotations
 
+import pyarrow as pa
 from pydicom.dataset import Dataset
 
 from .deidentify import Deidentifier, read_files_deidentified, rows_of_datasets_deidentified
+from .element_table import element_table
 from .reader import ElementRows, FileRecord, read_files, rows_of_datasets
 
 
@@ -18,6 +21,22 @@ def read_task(
     if deidentifier is None:
         return read_files(task, full_headers)
     return read_files_deidentified(task, full_headers, deidentifier)
+
+
+def read_task_table(
+    task: list[str], full_headers: bool, deidentifier: Deidentifier | None
+) -> tuple[list[FileRecord], pa.Table]:
+    """read_task, with the element rows of all the task's files as one Arrow table."""
+    return records_and_table(read_task(task, full_headers, deidentifier))
+
+
+def records_and_table(
+    results: list[tuple[FileRecord, ElementRows]],
+) -> tuple[list[FileRecord], pa.Table]:
+    rows = ElementRows()
+    for _record, file_rows in results:
+        rows.extend(file_rows)
+    return [record for record, _rows in results], element_table(rows)
 
 
 def header_rows(

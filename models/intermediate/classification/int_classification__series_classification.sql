@@ -3,30 +3,35 @@
     (int_classification__series_sequence_family), each with its confidence and evidence, and the 'OMOP Imaging'
     concept of each result, looked up by (vocabulary_id, concept_code). The one model that the
     CDM feature rows, R-CDM, cohorts and the `omop-imaging classify` command read. -#}
+{{ config(**build_scope_config()) }}
 
 with
 
 series as (
 
     select * from {{ ref('int_dicom__series') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
 planes as (
 
     select * from {{ ref('int_classification__series_plane') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
 contrasts as (
 
     select * from {{ ref('int_classification__series_contrast') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
 families as (
 
     select * from {{ ref('int_classification__series_sequence_family') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 

@@ -8,12 +8,14 @@
       LOCALIZER_IMAGE         CT and MR series                    YES / NO
     alg_system names the classifier and its version (macro classifier_system), alg_datetime the
     time this model was built. -#}
+{{ config(**build_scope_config()) }}
 
 with
 
 classifications as (
 
     select * from {{ ref('int_classification__series_classification') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 

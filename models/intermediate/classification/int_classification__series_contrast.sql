@@ -6,6 +6,7 @@
     Contrast/Bolus Agent Administered (0018,9342) in the functional groups of enhanced objects, then
     study / series description or protocol name keywords (weaker: they are free text), then the
     Type 2 Contrast/Bolus Agent present but empty in a CT or MR header. -#}
+{{ config(**build_scope_config()) }}
 
 {%- set with_keywords = ['C+', '+C', 'W CONTRAST', 'WITH CONTRAST', 'W/ CONTRAST', 'POST CONTRAST', 'POSTCONTRAST',
     'POST-CONTRAST', 'POST GAD', 'GADO', 'CONTRAST ENHANCED', 'KONTRAST'] -%}
@@ -30,6 +31,7 @@ with
 series as (
 
     select * from {{ ref('int_dicom__series') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
@@ -42,7 +44,7 @@ contrast_rules as (
 representative_elements as (
 
     select * from {{ ref('int_dicom__representative_elements') }}
-    where value_index = 0
+    where value_index = 0 and {{ in_build_scope('series_instance_uid') }}
 
 ),
 

@@ -3,18 +3,21 @@
     multi-frame objects without it, from the Plane Orientation Sequence of the shared (else the
     first frame's) functional groups. The majority plane wins; confidence is its share of the
     instances, and instances that disagree are flagged. -#}
+{{ config(**build_scope_config()) }}
 
 with
 
 instances as (
 
     select * from {{ ref('int_dicom__instances') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
 representative_elements as (
 
     select * from {{ ref('int_dicom__representative_elements') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 

@@ -24,6 +24,7 @@
 
     Localizer (any modality): Image Type contains LOCALIZER, or the localizer keywords above (also
     TOPOGRAM, SURVIEW, SCANOGRAM) in descriptions, or, for MR, ORIGINAL images in several planes. -#}
+{{ config(**build_scope_config()) }}
 
 {%- set localizer_strings = ['LOCALIZER', 'LOCALISER', 'SCOUT', 'SURVEY', 'PILOT', 'TOPOGRAM', 'SURVIEW',
     'SCANOGRAM', 'AAHEAD', 'TRIPLANE', 'TRI-PLANE', '3-PLANE', '3PLANE', '3 PLANE'] -%}
@@ -92,12 +93,14 @@ with
 series as (
 
     select * from {{ ref('int_dicom__series') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
 planes as (
 
     select * from {{ ref('int_classification__series_plane') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
@@ -110,7 +113,7 @@ family_rules as (
 files as (
 
     select * from {{ ref('stg_dicom__files') }}
-    where is_harvested
+    where is_harvested and {{ in_build_scope('series_instance_uid') }}
 
 ),
 
@@ -118,6 +121,8 @@ representative_elements as (
 
     select * from {{ ref('int_dicom__representative_elements') }}
     where
+        {{ in_build_scope('series_instance_uid') }}
+        and
         (
             sequence_path = ''
             or sequence_path like '52009229[0]/%'
@@ -133,7 +138,7 @@ instance_elements as (
     from {{ ref('stg_dicom__elements') }} as elements
     inner join files
         on elements.file_id = files.file_id
-    where elements.tag in ('00080008', '00089007', '00189087')
+    where elements.tag in ('00080008', '00089007', '00189087') and {{ in_build_scope('elements.series_instance_uid') }}
 
 ),
 

@@ -4,12 +4,15 @@
       code of a coded sequence item in its scheme's vocabulary), replaced by its standard concept
       where a 'Maps to' exists;
     - unit_concept_id: the UCUM unit the standard fixes for the attribute (int_vocabulary__attribute_units). -#}
+{{ config(**build_scope_config()) }}
+
 
 with
 
 header_values as (
 
     select * from {{ ref('int_dicom__header_values') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 

@@ -5,6 +5,8 @@
       first frame's functional groups, when the top level lacks it;
     - coded sequence items (Code Value + Coding Scheme Designator), one row per item. -#}
 
+{{ config(**build_scope_config()) }}
+
 {%- set kept_vrs = "('" ~ setting('measurement_value_vrs') | join("', '") ~ "')" -%}
 {%- set extra_tags = "('" ~ setting('measurement_extra_tags') | join("', '") ~ "')" -%}
 {%- set private_group_digits = "('1', '3', '5', '7', '9', 'B', 'D', 'F')" -%}
@@ -14,6 +16,7 @@ with
 elements as (
 
     select * from {{ ref('int_dicom__representative_elements') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 

@@ -1,19 +1,21 @@
 {#- One row per harvested instance (file) with its instance-level attributes, which every file
     keeps (header_policy.INSTANCE_LEVEL_TAGS): geometry, matrix, slice thickness, image type. -#}
+{{ config(**build_scope_config()) }}
+
 
 with
 
 files as (
 
     select * from {{ ref('stg_dicom__files') }}
-    where is_harvested
+    where is_harvested and {{ in_build_scope('series_instance_uid') }}
 
 ),
 
 elements as (
 
     select * from {{ ref('stg_dicom__elements') }}
-    where is_top_level and is_instance_level
+    where is_top_level and is_instance_level and {{ in_build_scope('series_instance_uid') }}
 
 ),
 

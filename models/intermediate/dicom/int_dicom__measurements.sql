@@ -9,6 +9,7 @@
     'classification|<series uid>|<feature>' (keys of the two kinds never collide).
     A retired attribute concept (invalid_reason set) is never a new row's measurement_concept_id:
     its 'Concept replaced by' target if there is one, else 0; the source concept keeps it. -#}
+{{ config(**build_scope_config('image_occurrence_id', 'image_occurrence')) }}
 
 with
 
@@ -18,12 +19,14 @@ header_values as (
         *,
         {{ dbt.cast('header_value_id', dbt.type_string()) }} as header_value_key
     from {{ ref('int_dicom__header_value_concepts') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
 classification_features as (
 
     select * from {{ ref('int_classification__series_classification_features') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
@@ -60,6 +63,7 @@ concept_in_use as (
 image_occurrences as (
 
     select * from {{ ref('image_occurrence') }}
+    where {{ in_build_scope('image_occurrence_id', 'image_occurrence') }}
 
 ),
 

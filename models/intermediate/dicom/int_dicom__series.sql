@@ -1,25 +1,28 @@
 {#- One row per series: its series-level attributes from the representative instance's header,
     its instance count and where its files live. -#}
+{{ config(**build_scope_config()) }}
+
 
 with
 
 files as (
 
     select * from {{ ref('stg_dicom__files') }}
-    where is_harvested
+    where is_harvested and {{ in_build_scope('series_instance_uid') }}
 
 ),
 
 elements as (
 
     select * from {{ ref('stg_dicom__elements') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
 representative_values as (
 
     select * from {{ ref('int_dicom__representative_elements') }}
-    where is_top_level and value_index = 0
+    where is_top_level and value_index = 0 and {{ in_build_scope('series_instance_uid') }}
 
 ),
 
@@ -89,11 +92,8 @@ final as (
         instances.series_instance_uid,
         instances.study_instance_uid,
         -- the patient as the archive knows it; a file with no Patient ID stands alone per study
-        case
-            when attributes.patient_id is not null
-                then 'patient|' || coalesce(attributes.issuer_of_patient_id, '') || '|' || attributes.patient_id
-            else 'study|' || instances.study_instance_uid
-        end as patient_key,
+        {{ patient_key('attributes.patient_id', 'attributes.issuer_of_patient_id', 'instances.study_instance_uid') }}
+            as patient_key,
         attributes.patient_id,
         attributes.issuer_of_patient_id,
         attributes.patient_birth_date,

@@ -1,12 +1,15 @@
 {#- Per series, the concepts IMAGE_OCCURRENCE needs, looked up by (vocabulary_id, concept_code):
     modality from Modality (0008,0060); anatomic site from Body Part Examined (0018,0015) through
     its 'Maps to' SNOMED concept, else from the first Anatomic Region Sequence (0008,2218) item. -#}
+{{ config(**build_scope_config()) }}
+
 
 with
 
 series as (
 
     select * from {{ ref('int_dicom__series') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 
@@ -20,6 +23,7 @@ attribute_values as (
 header_value_concepts as (
 
     select * from {{ ref('int_dicom__header_value_concepts') }}
+    where {{ in_build_scope('series_instance_uid') }}
 
 ),
 

@@ -35,7 +35,8 @@ def add_parser(commands: Subparsers) -> None:
         "--full-refresh",
         action="store_true",
         help="reload every seed and rebuild every incremental model from the staging tables "
-        "(the ID maps keep their IDs: docs/ids.md); for a changed rule or a repaired source",
+        "(the ID maps keep their IDs: docs/ids.md); for a repaired source or a rule changed by "
+        "hand in the database (a changed model, seed or setting is noticed without it)",
     )
     build.add_argument(
         "--quiet",
@@ -56,13 +57,27 @@ def run(args: argparse.Namespace) -> int:
     print_settings(args.target, database)
     code = _load_seeds(args, database)
     if code == 0:
-        refresh = ["--full-refresh"] if args.full_refresh else []
+        from ..build_state import record_rules, rules_are_current, rules_fingerprint
+
+        rules = rules_fingerprint(args.target, database)
+        full_build = args.full_refresh or not rules_are_current(args.target, database, rules)
+        if full_build and not args.full_refresh:
+            print(
+                "dbt build: every model rebuilt (first build, or the models, seeds or settings "
+                "changed since the last build)",
+                flush=True,
+            )
+        # the unit tests check the models' SQL on fixtures: only a change of the rules, which
+        # makes a full build, can change their result
+        skipped = ["resource_type:seed", *([] if full_build else ["resource_type:unit_test"])]
         code = run_dbt(
-            ["build", "--exclude", "resource_type:seed", *refresh],
+            ["build", "--exclude", *skipped, *(["--full-refresh"] if full_build else [])],
             args.target,
             args.db,
             args.quiet,
         )
+        if code == 0:
+            record_rules(args.target, database, rules)
     if code == 0:
         from ..report import left_out_line
 

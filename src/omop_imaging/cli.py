@@ -43,7 +43,8 @@ def _add_target_options(parser: argparse.ArgumentParser, writes: bool = False) -
         "--target",
         choices=TARGETS,
         default="duckdb",
-        help=f"{role}: an embedded DuckDB file (default) or PostgreSQL via PG* variables",
+        help=f"{role}: an embedded DuckDB file (default), PostgreSQL via PG* variables, or Apache "
+        "Spark's catalog (OMOP_IMAGING_SPARK_MASTER, OMOP_IMAGING_SPARK_DIR; README)",
     )
     parser.add_argument(
         "--db",
@@ -559,7 +560,11 @@ def _harvest(args) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.paths:
+    if args.paths and args.target == "spark":
+        from .spark_harvest import harvest_paths_on_spark
+
+        summary = harvest_paths_on_spark(args.paths, options)
+    elif args.paths:
         store = open_store(args.target, duckdb_path(args.db))
         try:
             summary = harvest(args.paths, store, options)

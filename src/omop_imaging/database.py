@@ -55,6 +55,8 @@ def require_harvest(target: str, duckdb_path: str) -> None:
 
 
 def table_exists(connection, target: str, qualified_name: str) -> bool:
+    if target == "spark":  # Spark's catalog has no information_schema
+        return connection.session.catalog.tableExists(qualified_name)
     schema, table = qualified_name.split(".")
     mark = "?" if target == "duckdb" else "%s"
     return bool(
@@ -73,7 +75,12 @@ def connect(target: str, duckdb_path: str):
 
     A missing database or table becomes DatabaseNotReady with a message naming the next step.
     """
-    if target == "duckdb":
+    if target == "spark":
+        from .spark_session import SparkConnection, missing_table_error
+
+        connection = SparkConnection()
+        missing_table = missing_table_error()
+    elif target == "duckdb":
         import duckdb
 
         if not os.path.exists(duckdb_path):
@@ -115,6 +122,8 @@ def table_counts(
     tables and every table dbt built), in name order."""
     schemas = sorted({schema(role) for role in roles})
     with connect(target, duckdb_path) as connection:
+        if target == "spark":
+            return connection.table_counts(schemas)
         tables = query(
             connection,
             "select table_schema, table_name from information_schema.tables "

@@ -50,8 +50,12 @@ READ_TABLE = f"{FILE_TABLE}__read"
 NEXT_FILE_TABLE = f"{FILE_TABLE}__next"
 NEXT_ELEMENT_TABLE = f"{ELEMENT_TABLE}__next"
 # The columns a reader gives per file (the three representative columns are decided after).
-READ_FILE_COLUMNS = [column for column in FILE_COLUMNS if column[0] not in {
-    "is_series_representative", "full_header_kept", "harvested_with_full_headers"}]
+READ_FILE_COLUMNS = [
+    column
+    for column in FILE_COLUMNS
+    if column[0]
+    not in {"is_series_representative", "full_header_kept", "harvested_with_full_headers"}
+]
 ROW_COLUMNS = [column for column in ELEMENT_COLUMNS if column[0] != "file_id"]
 
 
@@ -144,7 +148,8 @@ def harvest_on_spark(paths: list[str], spark, options: SparkHarvestOptions) -> H
     read.write.mode("overwrite").format("parquet").saveAsTable(READ_TABLE)
     read = spark.table(READ_TABLE)
     _count(summary, spark, read, stored)
-    _replace_tables(spark, read, stored, options)
+    if summary.unchanged < summary.files_seen:  # nothing read: the tables stay as they are
+        _replace_tables(spark, read, stored, options)
     summary.elements = (
         spark.table(ELEMENT_TABLE).join(read.select("file_id"), "file_id", "left_semi").count()
     )
@@ -173,7 +178,9 @@ def _changed_files(spark, listed, stored, full_headers: bool):
     )
     statted.createOrReplaceTempView("omop_imaging_listed")
     stored.createOrReplaceTempView("omop_imaging_stored")
-    wants_more = "stored.status = 'harvested' and not stored.full_header_kept" if full_headers else "false"
+    wants_more = (
+        "stored.status = 'harvested' and not stored.full_header_kept" if full_headers else "false"
+    )
     spark.sql(
         "select listed.file_id, stored.status from omop_imaging_listed as listed "
         "join omop_imaging_stored as stored on listed.file_id = stored.file_id "
@@ -292,3 +299,79 @@ def finish_swap(spark) -> None:
             spark.sql(f"drop table if exists {table}")
             spark.sql(f"alter table {next_table} rename to {table}")
     spark.sql(f"alter table {FILE_TABLE} unset tblproperties if exists ('{COMPLETE}')")
+
+
+def harvest_paths_on_spark(paths: list[str], options) -> HarvestSummary:
+    """The CLI's `harvest PATH... --target spark` (options: the local harvest's HarvestOptions;
+    workers and batch sizes are Spark's to decide)."""
+    from .spark_session import spark_session
+
+    return harvest_on_spark(
+        paths,
+        spark_session(),
+        SparkHarvestOptions(full_headers=options.full_headers, deidentifier=options.deidentifier),
+    )
+
+
+class SparkSettingsStore:
+    """The small bookkeeping writes of `build` and `settings` (project settings, the seed load)
+    on Spark, whose Parquet tables are rewritten rather than updated row by row."""
+
+    def __init__(self):
+        from .spark_session import SparkConnection
+
+        self.connection = SparkConnection()
+        self.spark = self.connection.session
+        ensure_tables(self.spark)
+
+    def replace_rows(self, table: str, columns_ddl: str, columns: list[str], rows: list[list]):
+        from .spark_session import sql_literal
+
+        self.spark.sql(f"create database if not exists {table.split('.')[0]}")
+        ddl = ", ".join(
+            f"{part.split()[0]} {spark_type(' '.join(part.split()[1:]).split(' default ')[0])}"
+            for part in columns_ddl.split(", ")
+        )
+        self.spark.sql(f"create table if not exists {table} ({ddl}) using parquet")
+        names = [part.split()[0] for part in columns_ddl.split(", ")]
+        values = ", ".join(
+            "("
+            + ", ".join(
+                sql_literal(row[columns.index(name)]) if name in columns else "current_timestamp()"
+                for name in names
+            )
+            + ")"
+            for row in rows
+        )
+        if rows:
+            self.spark.sql(f"insert overwrite table {table} select * from values {values}")
+        else:
+            self.spark.sql(f"truncate table {table}")
+
+    def save_settings(self, values: dict[str, object]) -> None:
+        import json
+
+        kept = {
+            name: value
+            for name, value in self.spark.sql(f"select name, value from {SETTING_TABLE}").collect()
+            if name not in values
+        }
+        rows = [[name, text] for name, text in kept.items()]
+        rows += [[name, json.dumps(value)] for name, value in values.items()]
+        self._write_settings(rows)
+
+    def reset_settings(self, names: list[str]) -> None:
+        rows = [
+            [name, value]
+            for name, value in self.spark.sql(f"select name, value from {SETTING_TABLE}").collect()
+            if name not in names
+        ]
+        self._write_settings(rows)
+
+    def _write_settings(self, rows: list[list]) -> None:
+        self.replace_rows(
+            SETTING_TABLE, "name varchar(64) not null, value text not null", ["name", "value"], rows
+        )
+
+    def close(self) -> None:
+        """The session stays for the rest of the command."""

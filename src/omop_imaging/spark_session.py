@@ -23,7 +23,9 @@ DEFAULT_SHUFFLE_PARTITIONS = "4"
 
 
 def spark_dir() -> Path:
-    return Path(os.environ.get("OMOP_IMAGING_SPARK_DIR") or DEFAULT_SPARK_DIR).expanduser().resolve()
+    return (
+        Path(os.environ.get("OMOP_IMAGING_SPARK_DIR") or DEFAULT_SPARK_DIR).expanduser().resolve()
+    )
 
 
 def spark_conf() -> dict[str, str]:
@@ -46,7 +48,11 @@ def spark_conf() -> dict[str, str]:
         "spark.sql.shuffle.partitions": os.environ.get("OMOP_IMAGING_SPARK_SHUFFLE_PARTITIONS")
         or DEFAULT_SHUFFLE_PARTITIONS,
         "spark.sql.sources.default": "parquet",
+        # Timestamps as standard Parquet microseconds in UTC, readable as written by any engine.
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         # dbt-spark sets it too: a malformed cast gives NULL, as the safe-cast macros expect.
         "spark.sql.ansi.enabled": "false",
     }
@@ -85,3 +91,63 @@ def spark_session():
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def missing_table_error() -> type[Exception]:
+    """What Spark raises for a table that does not exist (AnalysisException)."""
+    from pyspark.errors import AnalysisException
+
+    return AnalysisException
+
+
+class SparkConnection:
+    """The session shaped like the DB-API connection database.py reads through: execute() with
+    `%s` parameters (PostgreSQL's mark, which the readers use for every engine but DuckDB)
+    written into the SQL as literals, as Spark SQL takes no bound parameters; fetchall() tuples."""
+
+    def __init__(self):
+        self.session = spark_session()
+        self._rows: list[tuple] = []
+
+    def cursor(self):
+        return self
+
+    def execute(self, sql: str, parameters=None) -> None:
+        for value in parameters or []:
+            sql = sql.replace("%s", sql_literal(value), 1)
+        self._rows = [tuple(row) for row in self.session.sql(sql).collect()]
+
+    def fetchall(self) -> list[tuple]:
+        return self._rows
+
+    def fetchone(self):
+        return self._rows[0] if self._rows else None
+
+    def commit(self) -> None:
+        """Each Spark statement stands alone."""
+
+    def close(self) -> None:
+        """The session lives as long as the process (dbt may use it after a report)."""
+
+    def table_counts(self, schemas: list[str]) -> list[tuple[str, int]]:
+        counts = []
+        for database in schemas:
+            if not self.session.catalog.databaseExists(database):
+                continue
+            for table in sorted(self.session.catalog.listTables(database), key=lambda t: t.name):
+                if table.tableType != "VIEW" and not table.isTemporary:
+                    name = f"{database}.{table.name}"
+                    counts.append((name, self.session.table(name).count()))
+        return counts
+
+
+def sql_literal(value) -> str:
+    """A Python value as a Spark SQL literal (text escaped as Spark reads it)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"

@@ -326,6 +326,10 @@ class PostgresStore(StagingStore):
 def open_store(target: str, duckdb_path: str | None = None) -> StagingStore:
     if target == "postgres":
         store: StagingStore = PostgresStore()
+    elif target == "spark":
+        from .spark_harvest import SparkSettingsStore
+
+        return SparkSettingsStore()
     elif target == "duckdb":
         path = duckdb_path or DEFAULT_DUCKDB
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

@@ -50,7 +50,9 @@ def _java_version() -> int | None:
 def java() -> None:
     version = _java_version()
     if version is None or version < MINIMUM_JAVA:
-        message = f"Spark needs Java {MINIMUM_JAVA} or newer (found: {version}); `make java` installs it"
+        message = (
+            f"Spark needs Java {MINIMUM_JAVA} or newer (found: {version}); `make java` installs it"
+        )
         if spark_required():
             pytest.fail(f"Spark tests are required here: {message}")
         pytest.skip(message)
@@ -119,9 +121,10 @@ def _compare_schema(spark_build, schema_name: str, skip_columns: set[str]) -> li
 
 def test_harvest_accounts_for_every_file_as_the_local_harvest(spark_build):
     counts = re.compile(r"(\d+) files seen, (\d+) harvested, (\d+) rejected")
-    assert counts.search(spark_build["first"]).groups() == counts.search(
-        spark_build["reference"]
-    ).groups()
+    assert (
+        counts.search(spark_build["first"]).groups()
+        == counts.search(spark_build["reference"]).groups()
+    )
     compared = _compare_schema(spark_build, schema("dicom_raw"), {"harvested_at"})
     assert {"harvested_file", "header_element"} <= set(compared)
 

@@ -560,6 +560,13 @@ def _harvest(args) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.target == "spark" and not args.paths:
+        print(
+            "omop-imaging harvest: a PACS harvest (--dicomweb, --dimse) writes to DuckDB or "
+            "PostgreSQL; --target spark harvests PATHs",
+            file=sys.stderr,
+        )
+        return 2
     if args.paths and args.target == "spark":
         from .spark_harvest import harvest_paths_on_spark
 

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -26,7 +27,13 @@ from omop_imaging.settings import schema
 # Every table a build delivers: the CDM, MI-CDM and R-CDM tables, the quality tables and marts.
 OUTPUT_ROLES = ("cdm", "quality", "marts")
 # Columns that say when the build ran, not what it found.
-BUILD_TIME_COLUMNS = {"alg_datetime", "source_release_date", "cdm_release_date", "value_as_string"}
+BUILD_TIME_COLUMNS = {
+    "alg_datetime",
+    "metadata_datetime",
+    "source_release_date",
+    "cdm_release_date",
+    "value_as_string",
+}
 MINIMUM_JAVA = 17
 
 
@@ -94,7 +101,15 @@ def _parquet_tables(warehouse: Path, schema_name: str) -> dict[str, str]:
 
 def _rows(connection, source: str, columns: list[str]) -> list[tuple]:
     rows = connection.execute(f"select {', '.join(columns)} from {source}").fetchall()
-    return sorted((tuple(_number(value) for value in row) for row in rows), key=repr)
+    return sorted((tuple(_value(value) for value in row) for row in rows), key=repr)
+
+
+def _value(value):
+    """Spark writes timestamps as UTC instants (the session's time zone is UTC), DuckDB as
+    local timestamps: compare them as naive UTC."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return _number(value)
 
 
 def _compare_schema(spark_build, schema_name: str, skip_columns: set[str]) -> list[str]:

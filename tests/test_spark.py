@@ -164,3 +164,32 @@ def test_counts_report_and_cohort_read_spark(spark_build):
     assert counts.split() == reference.split()
     report = omop_imaging("report", "--target", "spark", environ=environ).stdout
     assert report == omop_imaging("report", "--db", spark_build["duckdb"]).stdout
+
+
+def test_killed_harvest_rerun_ends_with_the_same_tables(
+    java, tmp_path, sample_folders, spark_build
+):
+    """A harvest killed while its executors read (the rows read so far in a side table) leaves
+    the raw tables as they were; the re-run ends with the tables a single harvest gives."""
+    import signal
+    import sys
+    import time
+
+    environ = os.environ | {"OMOP_IMAGING_SPARK_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "omop_imaging.cli", "harvest", *sample_folders]
+    child = subprocess.Popen(
+        [*command, "--target", "spark", "--no-progress"],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its JVM in the same group: the kill stops both
+    )
+    reading = tmp_path / "warehouse" / f"{schema('dicom_raw')}.db" / "harvested_file__read"
+    while child.poll() is None and not reading.exists():
+        time.sleep(0.05)
+    os.killpg(child.pid, signal.SIGKILL)
+    assert child.wait() == -signal.SIGKILL, "the harvest ended before it could be killed"
+    omop_imaging("harvest", *sample_folders, "--target", "spark", "--no-progress", environ=environ)
+    killed_and_rerun = {"warehouse": tmp_path / "warehouse", "duckdb": spark_build["duckdb"]}
+    compared = _compare_schema(killed_and_rerun, schema("dicom_raw"), {"harvested_at"})
+    assert {"harvested_file", "header_element"} <= set(compared)

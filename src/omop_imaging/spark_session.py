@@ -140,6 +140,20 @@ class SparkConnection:
                     counts.append((name, self.session.table(name).count()))
         return counts
 
+    def column_types(self, schemas: list[str]) -> list[tuple[str, str, str, str]]:
+        """(schema, table, column, type) of the tables of these schemas, as information_schema
+        gives them elsewhere."""
+        rows = []
+        for database in schemas:
+            if not self.session.catalog.databaseExists(database):
+                continue
+            for table in self.session.catalog.listTables(database):
+                if table.tableType == "VIEW" or table.isTemporary:
+                    continue
+                for column in self.session.catalog.listColumns(f"{database}.{table.name}"):
+                    rows.append((database, table.name, column.name, column.dataType))
+        return rows
+
 
 def sql_literal(value) -> str:
     """A Python value as a Spark SQL literal (text escaped as Spark reads it)."""

@@ -198,6 +198,8 @@ def test_killed_harvest_rerun_ends_with_the_same_tables(
     os.killpg(child.pid, signal.SIGKILL)
     assert child.wait() == -signal.SIGKILL, "the harvest ended before it could be killed"
     omop_imaging("harvest", *sample_folders, "--target", "spark", "--no-progress", environ=environ)
-    killed_and_rerun = {"warehouse": tmp_path / "warehouse", "duckdb": spark_build["duckdb"]}
+    duck = str(tmp_path / "reference.duckdb")
+    omop_imaging("harvest", *sample_folders, "--db", duck, "--no-progress")
+    killed_and_rerun = {"warehouse": tmp_path / "warehouse", "duckdb": duck}
     compared = _compare_schema(killed_and_rerun, schema("dicom_raw"), {"harvested_at"})
     assert {"harvested_file", "header_element"} <= set(compared)

@@ -145,6 +145,7 @@ def harvest_on_spark(paths: list[str], spark, options: SparkHarvestOptions) -> H
         ),
         _read_schema(),
     ).withColumn("harvested_at", F.current_timestamp())
+    _clear(spark, READ_TABLE)
     read.write.mode("overwrite").format("parquet").saveAsTable(READ_TABLE)
     read = spark.table(READ_TABLE)
     _count(summary, spark, read, stored)
@@ -269,6 +270,8 @@ def _replace_tables(spark, read, stored, options: SparkHarvestOptions) -> None:
         where promoted.status = 'harvested' and not row.instance_level
     """)
     file_names = ", ".join(name for name, _ in FILE_SCHEMA_COLUMNS)
+    _clear(spark, NEXT_ELEMENT_TABLE)
+    _clear(spark, NEXT_FILE_TABLE)
     elements.write.mode("overwrite").format("parquet").saveAsTable(NEXT_ELEMENT_TABLE)
     spark.sql(f"select {file_names} from omop_imaging_files").write.mode("overwrite").format(
         "parquet"
@@ -279,6 +282,20 @@ def _replace_tables(spark, read, stored, options: SparkHarvestOptions) -> None:
 
 
 COMPLETE = "omop_imaging.complete"
+
+
+def _clear(spark, table: str) -> None:
+    """Drop a side table, and the files a job killed while writing it left in its place (Spark
+    will not create a table over a non-empty location)."""
+    spark.sql(f"drop table if exists {table}")
+    database, name = table.split(".")
+    location = next(
+        row.info_value
+        for row in spark.sql(f"describe database {database}").collect()
+        if row.info_name == "Location"
+    )
+    path = spark._jvm.org.apache.hadoop.fs.Path(f"{location}/{name}")
+    path.getFileSystem(spark._jsc.hadoopConfiguration()).delete(path, True)
 
 
 def finish_swap(spark) -> None:

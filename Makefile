@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install demo test lint browser orthanc docs clean
+.PHONY: install demo test lint browser orthanc java docs clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ demo: install
 	$(BIN)/omop-imaging demo
 
 ## The whole test suite: linters and the type check, then pytest (dbt builds on DuckDB and PostgreSQL included).
-test: install lint browser orthanc
+test: install lint browser orthanc java
 	$(BIN)/python -m pytest
 
 ## Debian's chromium + chromium-driver for the viewer's browser test (installed when missing).
@@ -34,6 +34,11 @@ browser:
 orthanc:
 	bash scripts/ensure_debian_packages.sh "the PACS tests (a system-wide Orthanc does not disturb them)" \
 	  "/usr/sbin/Orthanc /usr/share/orthanc/plugins/libOrthancDicomWeb.so" orthanc orthanc-dicomweb
+
+## Debian's Java runtime for the Spark tests (pyspark's JVM needs Java 17 or newer; installed when missing).
+java:
+	bash scripts/ensure_debian_packages.sh "the Spark tests (Java 17 or newer)" \
+	  "$$(bash scripts/java_at_least.sh 17)" openjdk-17-jre-headless
 
 lint: install
 	$(BIN)/ruff check src tests scripts

@@ -16,8 +16,23 @@
       built after MEASUREMENT, so it still holds the previous rows when MEASUREMENT deletes).
 -#}
 
+{#- Whether the engine builds by scope. Spark's Parquet tables cannot delete rows, so there every
+    build rebuilds every model (as tables) and the ledger is not read. -#}
+{% macro builds_by_scope() -%}
+    {{ return(adapter.dispatch('builds_by_scope', 'omop_imaging')()) }}
+{%- endmacro %}
+
+{% macro default__builds_by_scope() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro spark__builds_by_scope() -%}
+    {{ return(false) }}
+{%- endmacro %}
+
 {#- The config of a model built by scope: `column` holds the rows' `scope_key`. -#}
 {% macro build_scope_config(column='series_instance_uid', scope_key='series') -%}
+    {%- if not builds_by_scope() -%}{{ return({'materialized': 'table'}) }}{%- endif -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'build_scope',
@@ -33,7 +48,8 @@
 {% macro in_build_scope(column, scope_key='series') -%}
     {%- set _scope = ref('int_dicom__build_scope') -%}
     {%- if scope_key != 'series' -%}{%- set _ids = ref('id_map__image_occurrence') -%}{%- endif -%}
-    {%- if is_incremental() and config.get('incremental_strategy') in ['build_scope', none, 'append'] -%}
+    {%- if builds_by_scope() and is_incremental()
+        and config.get('incremental_strategy') in ['build_scope', none, 'append'] -%}
         {{ build_scope_condition(column, scope_key) }}
     {%- else -%}
         true
@@ -83,7 +99,7 @@
 {#- on-run-end: clear the ledger rows the scope read, once every model built by scope (and the
     scope itself) succeeded in this run; otherwise they stay and the next build does them again. -#}
 {% macro clear_touched_series(results) -%}
-    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- if not execute or not builds_by_scope() -%}{{ return('') }}{%- endif -%}
     {%- set succeeded = [] -%}
     {%- for result in results if result.status == 'success' -%}
         {%- do succeeded.append(result.node.unique_id) -%}

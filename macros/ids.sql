@@ -16,6 +16,10 @@
     cast(('0x' || substr(md5({{ key_expression }}), 1, 15)) as {{ dbt.type_bigint() }})
 {%- endmacro %}
 
+{% macro spark__stable_id(key_expression) -%}
+    cast(conv(substr(md5({{ key_expression }}), 1, 15), 16, 10) as {{ dbt.type_bigint() }})
+{%- endmacro %}
+
 {#- The folder part of a file path ('/a/b/c.dcm' -> '/a/b'). -#}
 {% macro parent_directory(path_expression) -%}
     regexp_replace({{ path_expression }}, '/[^/]*$', '')

@@ -9,7 +9,15 @@
 {#- The type of every number read from a header: 64 bits on both engines (dbt.type_float() is
     DuckDB's 32-bit FLOAT, which turns 5.53 into 5.53000020980835, so exact look-ups miss). -#}
 {% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'omop_imaging')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
     double precision
+{%- endmacro %}
+
+{% macro spark__type_double() -%}
+    double
 {%- endmacro %}
 
 {% macro dicom_number_pattern() -%}
@@ -26,6 +34,11 @@
 
 {% macro duckdb__regex_matches(expression, pattern) -%}
     regexp_matches({{ expression }}, {{ pattern }})
+{%- endmacro %}
+
+{#- Java regular expressions (Spark) have no POSIX bracket classes: [[:space:]] is \s there. -#}
+{% macro spark__regex_matches(expression, pattern) -%}
+    ({{ expression }} rlike {{ pattern | replace('[[:space:]]', '\\\\s') }})
 {%- endmacro %}
 
 {% macro try_parse_dicom_number(expression) -%}
@@ -54,6 +67,12 @@
     cast(try_strptime(replace(trim({{ expression }}), '.', ''), '%Y%m%d') as date)
 {%- endmacro %}
 
+{#- Spark's to_date gives NULL for what does not parse (ANSI mode off, as dbt-spark sets it). -#}
+{% macro spark__try_parse_dicom_date(expression) -%}
+    {%- set compact = "replace(trim(" ~ expression ~ "), '.', '')" -%}
+    case when {{ compact }} rlike '^[0-9]{8}$' then to_date({{ compact }}, 'yyyyMMdd') end
+{%- endmacro %}
+
 {% macro try_parse_dicom_time(expression) -%}
     {{ return(adapter.dispatch('try_parse_dicom_time', 'omop_imaging')(expression)) }}
 {%- endmacro %}
@@ -75,12 +94,45 @@
     end
 {%- endmacro %}
 
+{#- Spark before 4.1 has no TIME type: a time of day is its text there, 'HH:MM:SS' and the
+    fraction without trailing zeros (as DuckDB writes a time), which orders like the time and
+    becomes part of a timestamp in date_at_time(). -#}
+{% macro spark__try_parse_dicom_time(expression) -%}
+    {%- set compact = "replace(trim(" ~ expression ~ "), ':', '')" -%}
+    {%- set hours = "substr(" ~ compact ~ ", 1, 2)" -%}
+    {%- set minutes = "coalesce(nullif(substr(" ~ compact ~ ", 3, 2), ''), '00')" -%}
+    {%- set seconds = "coalesce(nullif(substr(" ~ compact ~ ", 5, 2), ''), '00')" -%}
+    case
+        when {{ compact }} rlike '^[0-9]{2}([0-9]{2}([0-9]{2}([.][0-9]{1,6})?)?)?$'
+            and {{ hours }} < '24' and {{ minutes }} < '60' and {{ seconds }} < '60'
+            then concat(
+                {{ hours }}, ':', {{ minutes }}, ':', {{ seconds }},
+                regexp_replace(substr({{ compact }}, 7), '[.]?0*$', '')
+            )
+    end
+{%- endmacro %}
+
+{#- The timestamp of a date at a time of day (midnight when the time is NULL). -#}
+{% macro date_at_time(date_expression, time_expression) -%}
+    {{ return(adapter.dispatch('date_at_time', 'omop_imaging')(date_expression, time_expression)) }}
+{%- endmacro %}
+
+{% macro default__date_at_time(date_expression, time_expression) -%}
+    ({{ date_expression }} + coalesce({{ time_expression }}, cast('00:00:00' as time)))
+{%- endmacro %}
+
+{% macro spark__date_at_time(date_expression, time_expression) -%}
+    cast(concat(cast({{ date_expression }} as string), ' ', coalesce({{ time_expression }}, '00:00:00')) as timestamp)
+{%- endmacro %}
+
 {% macro try_parse_dicom_datetime(expression) -%}
     {#- Date part plus time part; a DT with no time part is taken at midnight. The UTC offset is dropped. -#}
     {%- set without_offset = "substr(trim(" ~ expression ~ "), 1, 21)" -%}
     {%- set time_part = "nullif(split_part(substr(" ~ without_offset ~ ", 9), '+', 1), '')" -%}
-    ({{ try_parse_dicom_date("substr(trim(" ~ expression ~ "), 1, 8)") }}
-        + coalesce({{ try_parse_dicom_time("split_part(" ~ time_part ~ ", '-', 1)") }}, cast('00:00:00' as time)))
+    {{ date_at_time(
+        try_parse_dicom_date("substr(trim(" ~ expression ~ "), 1, 8)"),
+        try_parse_dicom_time("split_part(" ~ time_part ~ ", '-', 1)")
+    ) }}
 {%- endmacro %}
 
 {% macro create_safe_cast_functions() -%}

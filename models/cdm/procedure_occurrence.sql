@@ -67,7 +67,7 @@ final as (
         patients.person_id,
         coalesce(procedure_concepts.concept_id, 0) as procedure_concept_id,
         studies.study_effective_date as procedure_date,
-        studies.study_effective_date + coalesce(studies.study_time, cast('00:00:00' as time)) as procedure_datetime,
+        {{ date_at_time('studies.study_effective_date', 'studies.study_time') }} as procedure_datetime,
         cast(null as date) as procedure_end_date,
         cast(null as {{ dbt.type_timestamp() }}) as procedure_end_datetime,
         {{ var('ehr_type_concept_id') }} as procedure_type_concept_id,

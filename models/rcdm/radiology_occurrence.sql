@@ -35,7 +35,7 @@ final as (
         cast(procedure_occurrence_ids.cdm_id as {{ cdm_id_type() }}) as radiology_occurrence_id,
         patients.person_id,
         studies.study_effective_date as radiology_occurrence_date,
-        studies.study_effective_date + coalesce(studies.study_time, cast('00:00:00' as time))
+        {{ date_at_time('studies.study_effective_date', 'studies.study_time') }}
             as radiology_occurrence_datetime,
         cast(studies.first_modality as varchar(10)) as modality,
         cast(studies.manufacturer as varchar(50)) as manufacturer,

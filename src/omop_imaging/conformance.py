@@ -104,12 +104,16 @@ def run_checks(target: str, duckdb_path: str) -> list[Result]:
     with database.connect() as connection:
         schemas = sorted({schema("cdm"), schema("vocabulary")})
         columns: dict[str, dict[str, str]] = {}
-        for table_schema_name, table, column, data_type in query(
-            connection,
-            "select table_schema, table_name, column_name, data_type from information_schema.columns "
-            f"where table_schema in ({database.placeholders(len(schemas))})",
-            schemas,
-        ):
+        if target == "spark":  # Spark's catalog has no information_schema
+            column_types = connection.column_types(schemas)
+        else:
+            column_types = query(
+                connection,
+                "select table_schema, table_name, column_name, data_type from information_schema.columns "
+                f"where table_schema in ({database.placeholders(len(schemas))})",
+                schemas,
+            )
+        for table_schema_name, table, column, data_type in column_types:
             if table_schema_name == table_schema(table):
                 columns.setdefault(table, {})[column.lower()] = data_type.lower()
         specified = {rule["table_name"] for rule in rules}
@@ -170,7 +174,9 @@ def run_checks(target: str, duckdb_path: str) -> list[Result]:
                 )
             add(
                 "cdmDatatype",
-                *_datatype_violations(count, relation, field, rule["datatype"], sql_type),
+                *_datatype_violations(
+                    count, relation, field, rule["datatype"], sql_type, _text_type(target)
+                ),
             )
             if rule["is_primary_key"] == "yes":
                 add(
@@ -260,7 +266,14 @@ def _bound_sql(bound: str) -> str:
     return str(float(bound))
 
 
-def _datatype_violations(count, relation: str, field: str, datatype: str, sql_type: str):
+def _text_type(target: str) -> str:
+    """The unbounded text type to measure lengths in (Spark's varchar needs a length)."""
+    return "string" if target == "spark" else "varchar"
+
+
+def _datatype_violations(
+    count, relation: str, field: str, datatype: str, sql_type: str, text_type: str = "varchar"
+):
     """(violating rows, threshold, note) of the cdmDatatype check, with `integer`'s range."""
     base_type = sql_type.split("(")[0].strip()
     if datatype in ("integer", "int"):
@@ -300,7 +313,7 @@ def _datatype_violations(count, relation: str, field: str, datatype: str, sql_ty
     if match:
         return (
             count(
-                f"select count(*) from {relation} where length(cast({field} as varchar)) > {match.group(1)}"
+                f"select count(*) from {relation} where length(cast({field} as {text_type})) > {match.group(1)}"
             ),
             0,
             "",

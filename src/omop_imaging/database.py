@@ -57,6 +57,8 @@ def require_harvest(target: str, duckdb_path: str) -> None:
 
 
 def table_exists(connection, target: str, qualified_name: str) -> bool:
+    if target == "spark":  # Spark's catalog has no information_schema
+        return connection.session.catalog.tableExists(qualified_name)
     schema, table = qualified_name.split(".")
     return bool(
         query(
@@ -78,6 +80,13 @@ def _duckdb_read_only(duckdb_path: str | None):
             f"no database at {duckdb_path}: run `omop-imaging harvest` and `omop-imaging build` first"
         )
     return open_duckdb(duckdb_path, read_only=True), duckdb.CatalogException
+
+
+def _spark(_duckdb_path: str | None):
+    """Apache Spark's catalog through this process's SparkSession (spark_session.py)."""
+    from .spark_session import SparkConnection, missing_table_error
+
+    return SparkConnection(), missing_table_error()
 
 
 def _postgres(_duckdb_path: str | None):
@@ -108,6 +117,8 @@ class Engine:
 ENGINES: dict[str, Engine] = {
     "duckdb": Engine(placeholder="?", text_type="varchar", connect=_duckdb_read_only),
     "postgres": Engine(placeholder="%s", text_type="text", connect=_postgres),
+    # SparkConnection fills `%s` marks with SQL literals itself (Spark SQL has no parameters)
+    "spark": Engine(placeholder="%s", text_type="string", connect=_spark),
 }
 
 
@@ -169,6 +180,8 @@ def table_counts(
     schemas = sorted({schema(role) for role in roles})
     database = Database(target, duckdb_path)
     with database.connect() as connection:
+        if target == "spark":  # Spark's catalog has no information_schema
+            return connection.table_counts(schemas)
         tables = query(
             connection,
             "select table_schema, table_name from information_schema.tables "

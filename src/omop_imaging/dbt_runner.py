@@ -41,6 +41,10 @@ def dbt_environment(target: str, database: str | None) -> dict[str, str]:
         env.setdefault("DBT_USE_COLORS", "false")
     if target == "duckdb":
         env["OMOP_IMAGING_DUCKDB"] = duckdb_path(database)
+    if target == "spark":
+        from .spark_session import spark_environment
+
+        env |= spark_environment()
     return env
 
 
@@ -77,6 +81,45 @@ def run_dbt(
         command.append("--quiet")
         print(f"dbt {name}: running (full log: {_log_file()})", flush=True)
     started = time.time()
+    if target == "spark":
+        code = _run_dbt_in_process(command, target, database)
+    else:
+        code = _run_dbt_subprocess(command, target, database)
+    if code != INTERRUPTED and quiet:
+        print(
+            run_summary(name, _target_path(project_dir()) / "run_results.json", started), flush=True
+        )
+    return code
+
+
+def _run_dbt_in_process(command: list[str], target: str, database: str | None) -> int:
+    """dbt inside this process, on its SparkSession: a local Spark's embedded metastore admits
+    one JVM, the one the harvest or report of this command already opened (spark_session.py)."""
+    from dbt.cli.main import dbtRunner
+
+    from .spark_session import spark_session
+
+    spark_session()  # dbt-spark's session method then gets this one
+    os.environ.update(dbt_environment(target, database))
+    previous = os.getcwd()
+    os.chdir(project_dir())
+    try:
+        result = dbtRunner().invoke(_dbt_arguments(command))
+    except KeyboardInterrupt:
+        return INTERRUPTED
+    finally:
+        os.chdir(previous)
+    if result.success:
+        return 0
+    return 2 if result.exception is not None else 1
+
+
+def _dbt_arguments(command: list[str]) -> list[str]:
+    """The arguments of a dbt_command() line, without the program that would run them."""
+    return command[1:] if Path(command[0]).name == "dbt" else command[3:]
+
+
+def _run_dbt_subprocess(command: list[str], target: str, database: str | None) -> int:
     child = subprocess.Popen(
         command,
         env=dbt_environment(target, database),
@@ -98,10 +141,6 @@ def run_dbt(
             signal.signal(signum, handler)
     if received:
         return INTERRUPTED
-    if quiet:
-        print(
-            run_summary(name, _target_path(project_dir()) / "run_results.json", started), flush=True
-        )
     return code
 
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 DEFAULT_DUCKDB = "data/omop_imaging.duckdb"
-TARGETS = ("duckdb", "postgres")
+TARGETS = ("duckdb", "postgres", "spark")
 
 
 def duckdb_path(explicit: str | None = None) -> str:

@@ -10,6 +10,7 @@ import io
 import json
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,6 +18,9 @@ import pyarrow.csv as pa_csv
 
 from .database import ENGINES, open_duckdb
 from .representative import SQL_ORDER
+
+if TYPE_CHECKING:
+    from .spark_harvest import SparkSettingsStore
 from .settings import DEFAULT_DUCKDB
 from .staging_schema import (
     ELEMENT_COLUMN_NAMES,
@@ -350,9 +354,14 @@ def _series_of(files: pa.Table) -> pa.Table:
     return pa.table({"series_instance_uid": series})
 
 
-def open_store(target: str, duckdb_path: str | None = None) -> StagingStore:
+def open_store(target: str, duckdb_path: str | None = None) -> StagingStore | SparkSettingsStore:
+    """The staging store of the target (on Spark only its bookkeeping writes: spark_harvest.py)."""
     if target == "postgres":
         store: StagingStore = PostgresStore()
+    elif target == "spark":
+        from .spark_harvest import SparkSettingsStore
+
+        return SparkSettingsStore()
     elif target == "duckdb":
         path = duckdb_path or DEFAULT_DUCKDB
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

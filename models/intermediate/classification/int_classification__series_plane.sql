@@ -97,8 +97,9 @@ final as (
         series.series_instance_uid,
         coalesce(instance_votes.image_plane, functional_group_planes.image_plane) as image_plane,
         case
+            -- divided as doubles: a decimal literal (1.0 * ...) rounds differently per engine
             when instance_votes.image_plane is not null
-                then 1.0 * instance_votes.instance_count / instance_votes.oriented_instance_count
+                then cast(instance_votes.instance_count as {{ type_double() }}) / instance_votes.oriented_instance_count
             when functional_group_planes.image_plane is not null then 1.0
             else 0.0
         end as image_plane_confidence,

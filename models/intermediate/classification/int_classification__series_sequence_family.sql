@@ -176,14 +176,16 @@ timing as (
             coalesce({{ header_or_functional_group('00180024', 'trim(value_text)') }}, '')
             || ' ' || coalesce({{ header_or_functional_group('00189005', 'trim(value_text)') }}, '')
         )) as sequence_names,
-        string_agg(
-            case when tag = '00180020' and sequence_path = '' then upper(trim(value_text)) end, '/'
-            order by value_index
-        ) as scanning_sequence,
-        string_agg(
-            case when tag = '00180021' and sequence_path = '' then upper(trim(value_text)) end, '/'
-            order by value_index
-        ) as sequence_variant,
+        {{ ordered_string_agg(
+            "case when tag = '00180020' and sequence_path = '' then upper(trim(value_text)) end",
+            "'/'",
+            'value_index'
+        ) }} as scanning_sequence,
+        {{ ordered_string_agg(
+            "case when tag = '00180021' and sequence_path = '' then upper(trim(value_text)) end",
+            "'/'",
+            'value_index'
+        ) }} as sequence_variant,
         max(
             case when tag = '00180022' and sequence_path = '' and upper(trim(value_text)) = 'IR' then 1 else 0 end
         ) as has_inversion_scan_option,

@@ -109,7 +109,7 @@ def add_parser(commands: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..harvest import HarvestInterrupted, HarvestOptions, harvest
-    from ..store import open_store
+    from ..store import StagingStore, open_store
 
     missing = [path for path in args.paths if not os.path.lexists(path)]
     if missing:
@@ -145,8 +145,20 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.paths:
+    if args.target == "spark" and not args.paths:
+        print(
+            "omop-imaging harvest: a PACS harvest (--dicomweb, --dimse) writes to DuckDB or "
+            "PostgreSQL; --target spark harvests PATHs",
+            file=sys.stderr,
+        )
+        return 2
+    if args.paths and args.target == "spark":
+        from ..spark_harvest import harvest_paths_on_spark
+
+        summary = harvest_paths_on_spark(args.paths, options)
+    elif args.paths:
         store = open_store(args.target, duckdb_path(args.db))
+        assert isinstance(store, StagingStore)  # Spark harvests above
         try:
             summary = harvest(args.paths, store, options)
         except HarvestInterrupted as interrupted:
@@ -288,9 +300,10 @@ def _harvest_pacs(source, pacs, options, args):
     """The summary of a PACS harvest, None after a one-line error (what was read is committed)."""
     from ..pacs_harvest import harvest_pacs
     from ..pacs_retry import SourceError
-    from ..store import open_store
+    from ..store import StagingStore, open_store
 
     store = open_store(args.target, duckdb_path(args.db))
+    assert isinstance(store, StagingStore)  # a PACS harvest on Spark is refused before
     try:
         return harvest_pacs(source, store, options, pacs)
     except SourceError as error:

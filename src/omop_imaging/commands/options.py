@@ -20,7 +20,8 @@ def add_target_options(parser: argparse.ArgumentParser, writes: bool = False) ->
         "--target",
         choices=TARGETS,
         default="duckdb",
-        help=f"{role}: an embedded DuckDB file (default) or PostgreSQL via PG* variables",
+        help=f"{role}: an embedded DuckDB file (default), PostgreSQL via PG* variables, or Apache "
+        "Spark's catalog (OMOP_IMAGING_SPARK_MASTER, OMOP_IMAGING_SPARK_DIR; README)",
     )
     parser.add_argument(
         "--db",

@@ -55,11 +55,13 @@ PARTITION_FILES = 1000  # files per Spark partition: many partitions keep every 
 READ_TABLE = f"{FILE_TABLE}__read"
 NEXT_FILE_TABLE = f"{FILE_TABLE}__next"
 NEXT_ELEMENT_TABLE = f"{ELEMENT_TABLE}__next"
-# The columns a reader gives per file (the three representative columns are decided after).
+# The columns a reader gives per file (the three representative columns are decided after, and
+# harvested_at when the rows are loaded).
 READ_FILE_COLUMNS = [
     column
     for column in FILE_COLUMNS
-    if column.name
+    if not column.default
+    and column.name
     not in {"is_series_representative", "full_header_kept", "harvested_with_full_headers"}
 ]
 ROW_COLUMNS = [column for column in ELEMENT_COLUMNS if column.name != "file_id"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 
@@ -326,16 +327,34 @@ def finish_swap(spark) -> None:
     spark.sql(f"alter table {FILE_TABLE} unset tblproperties if exists ('{COMPLETE}')")
 
 
+class SparkJobFailed(Exception):
+    """A Spark job of the harvest failed; the message is one line (Spark's log has the rest)."""
+
+
 def harvest_paths_on_spark(paths: list[str], options) -> HarvestSummary:
     """The CLI's `harvest PATH... --target spark` (options: the local harvest's HarvestOptions;
     workers and batch sizes are Spark's to decide)."""
     from .spark_session import spark_session
 
-    return harvest_on_spark(
-        paths,
-        spark_session(),
-        SparkHarvestOptions(full_headers=options.full_headers, deidentifier=options.deidentifier),
-    )
+    try:
+        return harvest_on_spark(
+            paths,
+            spark_session(),
+            SparkHarvestOptions(
+                full_headers=options.full_headers, deidentifier=options.deidentifier
+            ),
+        )
+    except Exception as error:
+        if type(error).__module__.split(".")[0] not in {"py4j", "pyspark"}:
+            raise
+        raise SparkJobFailed(_cause_line(str(error))) from error
+
+
+def _cause_line(message: str) -> str:
+    """The innermost Python error an executor raised, else the first line of Spark's message."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    python_errors = [line for line in lines if re.match(r"^[A-Za-z_.]*(Error|Exception): ", line)]
+    return (python_errors or lines or ["(no message)"])[-1 if python_errors else 0]
 
 
 class SparkSettingsStore:

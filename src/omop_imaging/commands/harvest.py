@@ -153,9 +153,17 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     if args.paths and args.target == "spark":
-        from ..spark_harvest import harvest_paths_on_spark
+        from ..spark_harvest import SparkJobFailed, harvest_paths_on_spark
 
-        summary = harvest_paths_on_spark(args.paths, options)
+        try:
+            summary = harvest_paths_on_spark(args.paths, options)
+        except SparkJobFailed as error:
+            print(
+                f"omop-imaging harvest: the Spark job failed: {error}; fix the cause and run the "
+                "same command again, it completes or redoes this harvest (Spark's log has details)",
+                file=sys.stderr,
+            )
+            return 1
     elif args.paths:
         store = open_store(args.target, duckdb_path(args.db))
         assert isinstance(store, StagingStore)  # Spark harvests above

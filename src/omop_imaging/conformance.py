@@ -175,7 +175,7 @@ def run_checks(target: str, duckdb_path: str) -> list[Result]:
             add(
                 "cdmDatatype",
                 *_datatype_violations(
-                    count, relation, field, rule["datatype"], sql_type, _text_type(target)
+                    count, relation, field, rule["datatype"], sql_type, database.engine.text_type
                 ),
             )
             if rule["is_primary_key"] == "yes":
@@ -266,13 +266,8 @@ def _bound_sql(bound: str) -> str:
     return str(float(bound))
 
 
-def _text_type(target: str) -> str:
-    """The unbounded text type to measure lengths in (Spark's varchar needs a length)."""
-    return "string" if target == "spark" else "varchar"
-
-
 def _datatype_violations(
-    count, relation: str, field: str, datatype: str, sql_type: str, text_type: str = "varchar"
+    count, relation: str, field: str, datatype: str, sql_type: str, text_type: str
 ):
     """(violating rows, threshold, note) of the cdmDatatype check, with `integer`'s range."""
     base_type = sql_type.split("(")[0].strip()

@@ -282,13 +282,23 @@ def bench_engine(engine: str, bulk: Path, night: Path, workdir: Path) -> dict[st
         engine,
         *(["--db", str(workdir / "bench.duckdb")] if engine == "duckdb" else []),
     ]
+    # dbt's artefacts of this run apart from the checkout's; each build's run_results.json is kept
+    env["DBT_TARGET_PATH"] = str(workdir / f"dbt-target-{engine}")
+
+    def build(step: str) -> Step:
+        measured = run_step(["build", *target, "--quiet"], env)
+        kept = workdir / f"run_results-{engine}-{step}.json"
+        shutil.copyfile(Path(env["DBT_TARGET_PATH"]) / "run_results.json", kept)
+        print(f"  {engine} {step} build: {slowest_nodes(kept)} (all nodes: {kept})", flush=True)
+        return measured
+
     try:
         bulk_files = sum(1 for _ in bulk.rglob("*.dcm"))
         harvest = run_step(["harvest", str(bulk), *target, "--no-progress"], env)
-        full = run_step(["build", *target, "--quiet"], env)
+        full = build("full")
         night_harvest = run_step(["harvest", str(night), *target, "--no-progress"], env)
-        incremental = run_step(["build", *target, "--quiet"], env)
-        nothing_new = run_step(["build", *target, "--quiet"], env)
+        incremental = build("incremental")
+        nothing_new = build("no-op")
     finally:
         if database:
             _drop_postgres_database(database)
@@ -305,6 +315,22 @@ def bench_engine(engine: str, bulk: Path, night: Path, workdir: Path) -> dict[st
         "nothing_new_build_s": nothing_new.seconds,
         "full_build_s_per_1000": 1000 * full.seconds / bulk_files,
     }
+
+
+def slowest_nodes(run_results: Path, count: int = 4) -> str:
+    """dbt's seconds by node kind and the slowest nodes of one build, from its run_results.json."""
+    results = json.loads(run_results.read_text())["results"]
+    by_kind: dict[str, float] = {}
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        by_kind[kind] = by_kind.get(kind, 0.0) + result["execution_time"]
+    slowest = sorted(results, key=lambda result: -result["execution_time"])[:count]
+    kinds = ", ".join(f"{kind}s {seconds:.1f} s" for kind, seconds in sorted(by_kind.items()))
+    nodes = ", ".join(
+        f"{result['unique_id'].split('.')[2][:48]} {result['execution_time']:.1f} s"
+        for result in slowest
+    )
+    return f"{len(results)} nodes ({kinds}); slowest: {nodes}"
 
 
 COLUMNS = (

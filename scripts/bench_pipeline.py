@@ -10,7 +10,8 @@ one real series' representative header with
 * a new patient per original patient and copy (Patient ID and Name replaced; no real identifier
   is written), and its dates moved by the copy number in days;
 * a size drawn, in a fixed cycle, from a mix of series sizes found in clinical archives
-  (SERIES_SIZES: localisers, single-image radiographs, MR series of tens, CT series of hundreds);
+  (SERIES_SIZES: single-image radiographs, localisers, MR series of tens, CT series of a hundred
+  or more; 30 instances a series on average);
   its instances get their own SOP Instance UIDs and Instance Numbers;
 * no pixel data (the harvest never reads it), so an archive of a million files fits on disk.
 
@@ -51,9 +52,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-# Instances per generated series, cycled: localisers (3), radiographs (1), MR series (24-192),
-# thin-slice CT (300-600). The mean (about 150) is that of a mixed CT / MR / CR archive.
-SERIES_SIZES = (3, 1, 24, 192, 300, 1, 64, 600, 160, 176)
+# Instances per generated series, cycled: radiographs (1-2), localisers (3-4), MR series (20-64),
+# CT series (120-150). The mean, 30, is an archive's images per study (90 M images in 3 M studies);
+# most generated studies hold one series, as their sample originals do.
+SERIES_SIZES = (1, 3, 1, 24, 2, 30, 1, 64, 3, 120, 1, 20, 4, 150, 2, 54)
 NIGHT_SHARE = 0.01  # the share of the archive that arrives in one night
 DATE_TAGS = ("StudyDate", "SeriesDate", "AcquisitionDate", "ContentDate")
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
@@ -280,13 +282,23 @@ def bench_engine(engine: str, bulk: Path, night: Path, workdir: Path) -> dict[st
         engine,
         *(["--db", str(workdir / "bench.duckdb")] if engine == "duckdb" else []),
     ]
+    # dbt's artefacts of this run apart from the checkout's; each build's run_results.json is kept
+    env["DBT_TARGET_PATH"] = str(workdir / f"dbt-target-{engine}")
+
+    def build(step: str) -> Step:
+        measured = run_step(["build", *target, "--quiet"], env)
+        kept = workdir / f"run_results-{engine}-{step}.json"
+        shutil.copyfile(Path(env["DBT_TARGET_PATH"]) / "run_results.json", kept)
+        print(f"  {engine} {step} build: {slowest_nodes(kept)} (all nodes: {kept})", flush=True)
+        return measured
+
     try:
         bulk_files = sum(1 for _ in bulk.rglob("*.dcm"))
         harvest = run_step(["harvest", str(bulk), *target, "--no-progress"], env)
-        full = run_step(["build", *target, "--quiet"], env)
+        full = build("full")
         night_harvest = run_step(["harvest", str(night), *target, "--no-progress"], env)
-        incremental = run_step(["build", *target, "--quiet"], env)
-        nothing_new = run_step(["build", *target, "--quiet"], env)
+        incremental = build("incremental")
+        nothing_new = build("no-op")
     finally:
         if database:
             _drop_postgres_database(database)
@@ -303,6 +315,22 @@ def bench_engine(engine: str, bulk: Path, night: Path, workdir: Path) -> dict[st
         "nothing_new_build_s": nothing_new.seconds,
         "full_build_s_per_1000": 1000 * full.seconds / bulk_files,
     }
+
+
+def slowest_nodes(run_results: Path, count: int = 4) -> str:
+    """dbt's seconds by node kind and the slowest nodes of one build, from its run_results.json."""
+    results = json.loads(run_results.read_text())["results"]
+    by_kind: dict[str, float] = {}
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        by_kind[kind] = by_kind.get(kind, 0.0) + result["execution_time"]
+    slowest = sorted(results, key=lambda result: -result["execution_time"])[:count]
+    kinds = ", ".join(f"{kind}s {seconds:.1f} s" for kind, seconds in sorted(by_kind.items()))
+    nodes = ", ".join(
+        f"{result['unique_id'].split('.')[2][:48]} {result['execution_time']:.1f} s"
+        for result in slowest
+    )
+    return f"{len(results)} nodes ({kinds}); slowest: {nodes}"
 
 
 COLUMNS = (
@@ -366,6 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON too")
     args = parser.parse_args(argv)
+    from omop_imaging.settings import DUCKDB_MEMORY_LIMIT_VARIABLE, duckdb_memory_limit
+
+    print(f"DuckDB memory limit: {duckdb_memory_limit()} (${DUCKDB_MEMORY_LIMIT_VARIABLE})")
     rows = []
     for instances in args.instances:
         root = args.corpus / f"instances-{instances}"

@@ -27,8 +27,12 @@ def open_duckdb(path: str, read_only: bool):
     DuckDB's becomes DatabaseNotReady, each naming the next step."""
     import duckdb
 
+    from .settings import duckdb_memory_limit
+
     try:
-        return duckdb.connect(path, read_only=read_only)
+        return duckdb.connect(
+            path, read_only=read_only, config={"memory_limit": duckdb_memory_limit()}
+        )
     except duckdb.IOException as error:
         if "lock" in str(error):
             raise StoreBusy(

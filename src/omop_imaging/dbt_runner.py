@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from .settings import duckdb_path, project_dir
+from .settings import DUCKDB_MEMORY_LIMIT_VARIABLE, duckdb_memory_limit, duckdb_path, project_dir
 
 # dbt's entry point when its script is not installed, run as that script runs it. Not `python -m dbt.cli.main`: dbt.cli imports
 # dbt.cli.main itself, so runpy would run that module a second time and warn about it.
@@ -41,6 +41,7 @@ def dbt_environment(target: str, database: str | None) -> dict[str, str]:
         env.setdefault("DBT_USE_COLORS", "false")
     if target == "duckdb":
         env["OMOP_IMAGING_DUCKDB"] = duckdb_path(database)
+        env[DUCKDB_MEMORY_LIMIT_VARIABLE] = duckdb_memory_limit()
     if target == "spark":
         from .spark_session import spark_environment
 

@@ -8,12 +8,22 @@ from pathlib import Path
 
 DEFAULT_DUCKDB = "data/omop_imaging.duckdb"
 TARGETS = ("duckdb", "postgres", "spark")
+# DuckDB's memory bound for the harvest's loads and dbt's builds (DuckDB spills to disk beyond it),
+# so a build's memory does not grow with the archive; its own default would be 80 % of the RAM.
+# profiles.yml gives dbt the same default (tests/test_plain_dbt.py keeps the two equal).
+DUCKDB_MEMORY_LIMIT_VARIABLE = "OMOP_IMAGING_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
 
 
 def duckdb_path(explicit: str | None = None) -> str:
     """--db, else OMOP_IMAGING_DUCKDB, else data/omop_imaging.duckdb (relative to the working dir)."""
     path = Path(explicit or os.environ.get("OMOP_IMAGING_DUCKDB") or DEFAULT_DUCKDB)
     return str(path.expanduser().resolve())
+
+
+def duckdb_memory_limit() -> str:
+    """OMOP_IMAGING_DUCKDB_MEMORY_LIMIT (DuckDB's notation: '2GB', '500MB'), else 4GB."""
+    return os.environ.get(DUCKDB_MEMORY_LIMIT_VARIABLE) or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
 def project_dir() -> Path:

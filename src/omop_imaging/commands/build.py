@@ -10,6 +10,8 @@ from ..settings import duckdb_path
 from .options import Subparsers, add_target_options
 from .settings import change_settings, print_settings
 
+NIGHTLY_SELECTOR = "nightly"  # selectors.yml: what a build with unchanged rules runs
+
 
 def add_parser(commands: Subparsers) -> None:
     build = commands.add_parser(
@@ -67,11 +69,8 @@ def run(args: argparse.Namespace) -> int:
                 "changed since the last build)",
                 flush=True,
             )
-        # the unit tests check the models' SQL on fixtures: only a change of the rules, which
-        # makes a full build, can change their result
-        skipped = ["resource_type:seed", *([] if full_build else ["resource_type:unit_test"])]
         code = run_dbt(
-            ["build", "--exclude", *skipped, *(["--full-refresh"] if full_build else [])],
+            _build_arguments(full_build),
             args.target,
             args.db,
             args.quiet,
@@ -89,6 +88,15 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return code
+
+
+def _build_arguments(full_build: bool) -> list[str]:
+    """`dbt build` of every model and test, or with the rules unchanged the selector `nightly`
+    (selectors.yml): only what reads a source can have changed, and the unit tests, which check
+    the models' SQL on fixtures, give the result of the last full build."""
+    if full_build:
+        return ["build", "--exclude", "resource_type:seed", "--full-refresh"]
+    return ["build", "--selector", NIGHTLY_SELECTOR]
 
 
 def _load_seeds(args, database: str) -> int:

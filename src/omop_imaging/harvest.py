@@ -38,8 +38,12 @@ from .staging_schema import FILE_COLUMN_NAMES, FILE_COLUMNS, arrow_schema
 from .store import Batch, InstanceRef, StagingStore
 from .worker import read_task, read_task_tables, task_tables
 
-TASK_FILES = 32  # files per worker task: large enough to amortise the hand-over between processes
+# Files per worker task: large enough to amortise the hand-over between processes (a task costs
+# the main process about as much as 30 files do in its batches) and for a task to hold most of a
+# series (the reader flattens one header whole per series and task).
+TASK_FILES = 128
 FINGERPRINT_LOOKUP_FILES = 1024  # paths looked up at a time among the files stored before
+REJECTION_COLUMNS = ("file_path", "reject_category", "reject_reason")  # a rejected file's line
 
 
 @dataclass
@@ -329,22 +333,7 @@ class BatchWriter:
 
     def add_tables(self, files: pa.Table, elements: pa.Table, progress) -> None:
         """A worker task's file records (element_table.record_table) and the element rows of all
-        its files: counted and collected as tables, no file touched in Python (but a rejected
-        one, for its reason)."""
-        rejected = files.filter(pc.not_equal(files["status"], "harvested"))
-        self.summary.harvested += files.num_rows - rejected.num_rows
-        self.summary.rejected += rejected.num_rows
-        if rejected.num_rows:
-            self.summary.rejected_files.extend(
-                (path, category or "", reason or "")
-                for path, category, reason in zip(
-                    *(
-                        rejected[name].to_pylist()
-                        for name in ("file_path", "reject_category", "reject_reason")
-                    ),
-                    strict=True,
-                )
-            )
+        its files, collected as they are: the batch counts them (_count)."""
         progress.update(files.num_rows)
         self.file_tables.append(files)
         self.element_tables.append(elements)
@@ -357,12 +346,25 @@ class BatchWriter:
         (at most one batch is being written: memory stays bounded, a load error surfaces here)."""
         if not self.files and not self.superseded:
             return
-        files = pa.concat_tables([RECORD_TYPES.empty_table(), *self.file_tables])
-        elements = pa.concat_tables([element_table(ElementRows()), *self.element_tables])
+        files = pa.concat_tables(self.file_tables or [RECORD_TYPES.empty_table()])
+        elements = pa.concat_tables(self.element_tables or [element_table(ElementRows())])
         self.file_tables, self.element_tables, self.files = [], [], 0
+        self._count(files)
         superseded, self.superseded = self.superseded, []
         self._wait_for_writer()
         self._writing = self._writer.submit(self._write, files, elements, superseded)
+
+    def _count(self, files: pa.Table) -> None:
+        """Count a batch's files in the summary, the rejected ones with their reasons (a few
+        vectorised steps per batch; only a rejected file is touched in Python)."""
+        rejected = files.filter(pc.not_equal(files["status"], "harvested"))
+        self.summary.harvested += files.num_rows - rejected.num_rows
+        self.summary.rejected += rejected.num_rows
+        columns = [rejected[name].to_pylist() for name in REJECTION_COLUMNS]
+        self.summary.rejected_files.extend(
+            (path, category or "", reason or "")
+            for path, category, reason in zip(*columns, strict=True)
+        )
 
     def finish(self) -> None:
         """Write what is left and wait until every batch is committed."""

@@ -30,16 +30,20 @@ from tqdm import tqdm
 
 from .deidentify import Deidentifier
 from .discover import iter_files
-from .element_table import arrow_table, element_table
+from .element_table import RECORD_TYPES, element_table
 from .ids import stable_id
 from .reader import ElementRows, FileRecord, quiet_pydicom
-from .representative import sort_key
+from .representative import smallest_per_series, sort_key
 from .staging_schema import FILE_COLUMN_NAMES, FILE_COLUMNS, arrow_schema
 from .store import Batch, InstanceRef, StagingStore
-from .worker import read_task, read_task_table, records_and_table
+from .worker import read_task, read_task_tables, task_tables
 
-TASK_FILES = 32  # files per worker task: large enough to amortise the hand-over between processes
+# Files per worker task: large enough to amortise the hand-over between processes (a task costs
+# the main process about as much as 30 files do in its batches) and for a task to hold most of a
+# series (the reader flattens one header whole per series and task).
+TASK_FILES = 128
 FINGERPRINT_LOOKUP_FILES = 1024  # paths looked up at a time among the files stored before
+REJECTION_COLUMNS = ("file_path", "reject_category", "reject_reason")  # a rejected file's line
 
 
 @dataclass
@@ -134,7 +138,9 @@ def harvest(
         if workers == 1:
             quiet_pydicom()
             for task in tasks:
-                writer.add(read_task(task, options.full_headers, options.deidentifier), progress)
+                writer.add_tables(
+                    *read_task_tables(task, options.full_headers, options.deidentifier), progress
+                )
         else:
             _run_in_pool(tasks, workers, writer, progress, options)
         if not writer.first_harvest:
@@ -196,17 +202,17 @@ def _run_in_pool(
     with ProcessPoolExecutor(
         workers, mp_context=get_context("spawn"), initializer=quiet_pydicom
     ) as pool:
-        in_flight: set[Future[tuple[list[FileRecord], pa.Table]]] = set()
+        in_flight: set[Future[tuple[pa.Table, pa.Table]]] = set()
         for task in tasks:
             in_flight.add(
-                pool.submit(read_task_table, task, options.full_headers, options.deidentifier)
+                pool.submit(read_task_tables, task, options.full_headers, options.deidentifier)
             )
             while len(in_flight) >= in_flight_limit:
                 done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:
-                    writer.add_table(*future.result(), progress=progress)
+                    writer.add_tables(*future.result(), progress=progress)
         for future in in_flight:
-            writer.add_table(*future.result(), progress=progress)
+            writer.add_tables(*future.result(), progress=progress)
 
 
 def _tasks(
@@ -307,8 +313,9 @@ class BatchWriter:
         self.first_harvest = first_harvest
         self.options = options
         self.summary = summary
-        self.records: list[FileRecord] = []
-        self.element_tables: list[pa.Table] = []  # the element rows of self.records
+        self.file_tables: list[pa.Table] = []  # the file records collected for the next batch
+        self.element_tables: list[pa.Table] = []  # their element rows
+        self.files = 0  # rows of self.file_tables
         # One writer thread: batches are planned and written in order, one at a time, while the
         # main thread goes on collecting worker results. Every use of the store holds the lock.
         self.lock = threading.Lock()
@@ -322,35 +329,42 @@ class BatchWriter:
         self.superseded.extend(file_ids)
 
     def add(self, results: list[tuple[FileRecord, ElementRows]], progress) -> None:
-        self.add_table(*records_and_table(results), progress)
+        self.add_tables(*task_tables(results), progress)
 
-    def add_table(self, records: list[FileRecord], elements: pa.Table, progress) -> None:
-        """A worker task's records and the element rows of all its files."""
-        for record in records:
-            if record.status == "harvested":
-                self.summary.harvested += 1
-            else:
-                self.summary.rejected += 1
-                self.summary.rejected_files.append(
-                    (record.file_path, record.reject_category or "", record.reject_reason or "")
-                )
-        progress.update(len(records))
-        self.records.extend(records)
+    def add_tables(self, files: pa.Table, elements: pa.Table, progress) -> None:
+        """A worker task's file records (element_table.record_table) and the element rows of all
+        its files, collected as they are: the batch counts them (_count)."""
+        progress.update(files.num_rows)
+        self.file_tables.append(files)
         self.element_tables.append(elements)
-        if len(self.records) >= self.options.batch_files:
+        self.files += files.num_rows
+        if self.files >= self.options.batch_files:
             self.flush()
 
     def flush(self) -> None:
         """Hand the collected results to the writer thread, after the batch before them is in
         (at most one batch is being written: memory stays bounded, a load error surfaces here)."""
-        if not self.records and not self.superseded:
+        if not self.files and not self.superseded:
             return
-        records, self.records = self.records, []
-        elements = pa.concat_tables([element_table(ElementRows()), *self.element_tables])
-        self.element_tables = []
+        files = pa.concat_tables(self.file_tables or [RECORD_TYPES.empty_table()])
+        elements = pa.concat_tables(self.element_tables or [element_table(ElementRows())])
+        self.file_tables, self.element_tables, self.files = [], [], 0
+        self._count(files)
         superseded, self.superseded = self.superseded, []
         self._wait_for_writer()
-        self._writing = self._writer.submit(self._write, records, elements, superseded)
+        self._writing = self._writer.submit(self._write, files, elements, superseded)
+
+    def _count(self, files: pa.Table) -> None:
+        """Count a batch's files in the summary, the rejected ones with their reasons (a few
+        vectorised steps per batch; only a rejected file is touched in Python)."""
+        rejected = files.filter(pc.not_equal(files["status"], "harvested"))
+        self.summary.harvested += files.num_rows - rejected.num_rows
+        self.summary.rejected += rejected.num_rows
+        columns = [rejected[name].to_pylist() for name in REJECTION_COLUMNS]
+        self.summary.rejected_files.extend(
+            (path, category or "", reason or "")
+            for path, category, reason in zip(*columns, strict=True)
+        )
 
     def finish(self) -> None:
         """Write what is left and wait until every batch is committed."""
@@ -365,28 +379,32 @@ class BatchWriter:
             writing, self._writing = self._writing, None
             writing.result()
 
-    def _write(self, records: list[FileRecord], elements: pa.Table, superseded: list[int]) -> None:
+    def _write(self, files: pa.Table, elements: pa.Table, superseded: list[int]) -> None:
         with self.lock:
             self.store.begin_batch()  # other harvests may be writing: plan on what they committed
-            batch = self._plan(records, elements, superseded)
+            batch = self._plan(files, elements, superseded)
             demoted_rows = self.store.write_batch(batch)
         self.summary.elements += batch.elements.num_rows - demoted_rows
-        self.summary.committed += len(records)
+        self.summary.committed += files.num_rows
 
-    def _plan(self, records: list[FileRecord], elements: pa.Table, superseded: list[int]) -> Batch:
+    def _plan(self, files: pa.Table, elements: pa.Table, superseded: list[int]) -> Batch:
         """superseded: stored files whose rows go without new ones (gone from disk, or records
         of an earlier run replaced): their series are settled like those of re-read files."""
-        batch_ids = [record.file_id for record in records]
         concurrent = self.store.concurrent_writers  # another harvest may have stored them
-        looked_up = batch_ids if not self.first_harvest or concurrent else []
-        stored = self.store.stored_files(sorted({*looked_up, *superseded}))
-        leaving = sorted({*batch_ids, *stored})  # no longer stored as they are after this batch
-        harvested = [record for record in records if record.status == "harvested"]
-
-        candidates: dict[str, list[FileRecord]] = defaultdict(list)
-        for record in harvested:
-            assert record.series_instance_uid is not None  # the reader rejects a file without one
-            candidates[record.series_instance_uid].append(record)
+        batch_ids = files["file_id"].to_pylist() if not self.first_harvest or concurrent else []
+        stored = self.store.stored_files(sorted({*batch_ids, *superseded}))
+        harvested = files.filter(pc.equal(files["status"], "harvested"))
+        # The reader rejects a file without a series UID: every harvested file has one.
+        candidates = {
+            row["series_instance_uid"]: InstanceRef(
+                row["file_id"], row["sop_instance_uid"], row["file_path"], False
+            )
+            for row in smallest_per_series(
+                harvested.select(
+                    ["series_instance_uid", "file_id", "sop_instance_uid", "file_path"]
+                )
+            ).to_pylist()
+        }
         # Series whose representative is re-read in this batch need a new one even when the
         # file is now rejected.
         series_to_settle = set(candidates) | {
@@ -399,14 +417,17 @@ class BatchWriter:
         keeps_full_header: set[int] = set()
         demoted: list[int] = []
         promoted: list[InstanceRef] = []
+        leaving: list[int] | None = None  # files no longer stored as they are after this batch
         for series_uid in sorted(series_to_settle):
             incumbent = current.get(series_uid)
             if incumbent is not None and incumbent.file_id in stored:
+                if leaving is None:
+                    leaving = sorted({*files["file_id"].to_pylist(), *stored})
                 incumbent = self.store.smallest_instance(series_uid, excluding=leaving)
                 incumbent_is_representative = False
             else:
                 incumbent_is_representative = incumbent is not None
-            best = min(candidates.get(series_uid, []), key=sort_key, default=None)
+            best = candidates.get(series_uid)
             if best is not None and (incumbent is None or sort_key(best) < sort_key(incumbent)):
                 keeps_full_header.add(best.file_id)
                 if incumbent is not None and incumbent_is_representative:
@@ -414,13 +435,12 @@ class BatchWriter:
             elif incumbent is not None and not incumbent_is_representative:
                 promoted.append(incumbent)
 
-        files = _file_table(records, keeps_full_header, self.options.full_headers)
         promoted_rows = ElementRows()
         for instance in promoted:
             promoted_rows.extend(_promoted_rows(instance, self.options))
         elements = pa.concat_tables(
             [
-                _kept_rows(elements, harvested, keeps_full_header, self.options),
+                _kept_rows(elements, harvested["file_id"], keeps_full_header, self.options),
                 element_table(promoted_rows),
             ]
         )
@@ -428,7 +448,7 @@ class BatchWriter:
             replaced_file_ids=sorted(stored),
             demoted_file_ids=demoted,
             promoted_file_ids=[instance.file_id for instance in promoted],
-            files=files,
+            files=_file_table(files, keeps_full_header, self.options.full_headers),
             elements=elements,
         )
 
@@ -443,14 +463,12 @@ def _promoted_rows(instance: InstanceRef, options: HarvestOptions) -> ElementRow
 
 
 def _kept_rows(
-    elements: pa.Table, harvested: list[FileRecord], full_header_ids: set[int], options
+    elements: pa.Table, harvested_ids: pa.ChunkedArray, full_header_ids: set[int], options
 ) -> pa.Table:
     """The rows a batch stores: those of harvested files, all of them for the files that keep
     their full header, the instance-level ones for the others (a vectorised filter: the main
     process never touches a value)."""
-    keep = pc.is_in(
-        elements["file_id"], pa.array([record.file_id for record in harvested], pa.int64())
-    )
+    keep = pc.is_in(elements["file_id"], harvested_ids.combine_chunks())
     if not options.full_headers:
         full_header = pc.is_in(elements["file_id"], pa.array(sorted(full_header_ids), pa.int64()))
         keep = pc.and_(keep, pc.or_(elements["instance_level"], full_header))
@@ -464,19 +482,17 @@ def _select(rows: ElementRows, keep: list[bool]) -> ElementRows:
     return selected
 
 
-def _file_table(records, representatives: set[int], full_headers: bool) -> pa.Table:
-    columns: dict[str, list] = {name: [] for name in FILE_COLUMN_NAMES}
-    for record in records:
-        harvested = record.status == "harvested"
-        derived = {
-            "is_series_representative": record.file_id in representatives,
-            "full_header_kept": harvested and (full_headers or record.file_id in representatives),
-            "harvested_with_full_headers": harvested and full_headers,
-        }
-        values = vars(record) | derived
-        for name in FILE_COLUMN_NAMES:
-            columns[name].append(values[name])
-    return arrow_table(columns, _FILE_TYPES)
+def _file_table(files: pa.Table, representatives: set[int], full_headers: bool) -> pa.Table:
+    """The file rows a batch stores: the records and the columns the plan derives."""
+    is_representative = pc.is_in(files["file_id"], pa.array(sorted(representatives), pa.int64()))
+    harvested = pc.equal(files["status"], "harvested")
+    derived = {
+        "is_series_representative": is_representative,
+        "full_header_kept": pc.and_(harvested, pc.or_(is_representative, full_headers)),
+        "harvested_with_full_headers": pc.and_(harvested, full_headers),
+    }
+    columns = [derived[name] if name in derived else files[name] for name in FILE_COLUMN_NAMES]
+    return pa.Table.from_arrays(columns, schema=_FILE_TYPES)
 
 
 _FILE_TYPES = arrow_schema(FILE_COLUMNS)

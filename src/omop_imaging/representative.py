@@ -1,11 +1,15 @@
 """Which instance represents its series (the one whose full header is kept): the smallest
 (SOP Instance UID, file path). The one rule the reader, the de-identifier, the harvest and the
-store apply, in Python (sort_key) and in SQL (SQL_ORDER)."""
+store apply, in Python (sort_key), in SQL (SQL_ORDER) and over Arrow columns
+(smallest_per_series)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class Instance(Protocol):
@@ -45,3 +49,28 @@ def smallest_keys(instances: Iterable[SeriesInstance]) -> dict[str | None, tuple
 def is_representative(instance: SeriesInstance, smallest: dict) -> bool:
     """Whether `instance` is its series' representative (smallest from smallest_keys)."""
     return smallest[instance.series_instance_uid] == sort_key(instance)
+
+
+def smallest_per_series(files: pa.Table) -> pa.Table:
+    """The row of each series' smallest sort_key among `files` (columns series_instance_uid,
+    sop_instance_uid, file_path), one per series, in series order: a vectorised min (Arrow
+    compares strings by their UTF-8 bytes, which orders them as Python compares code points)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if files.num_rows == 0:
+        return files
+    keyed = files.append_column("_sop_key", pc.fill_null(files["sop_instance_uid"], ""))
+    ordered = keyed.take(
+        pc.sort_indices(
+            keyed,
+            [
+                ("series_instance_uid", "ascending"),
+                ("_sop_key", "ascending"),
+                ("file_path", "ascending"),
+            ],
+        )
+    ).drop_columns(["_sop_key"])
+    series = ordered["series_instance_uid"]
+    first = pc.not_equal(series[1:], series[:-1]).fill_null(True)
+    return ordered.filter(pa.concat_arrays([pa.array([True]), first.combine_chunks()]))

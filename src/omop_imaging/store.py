@@ -271,6 +271,11 @@ class StagingStore:
 class DuckDBStore(StagingStore):
     def __init__(self, database_path: str):
         connection = open_duckdb(database_path, read_only=False)
+        # One DuckDB thread: a harvest appends a batch at a time from one writer thread, and
+        # DuckDB's parallel append of a batch this size costs about twice the CPU of a serial
+        # one, in the harvest's main process, whose CPU per file limits how many workers a
+        # harvest can use (scripts/bench_pipeline.py). The build's connections keep theirs.
+        connection.execute("set threads = 1")
         connection.execute("begin")  # DuckDB's Python API autocommits; keep explicit transactions
         super().__init__(_DuckDBConnection(connection))
 
@@ -341,7 +346,14 @@ class PostgresStore(StagingStore):
             return
         buffer = io.BytesIO()
         # Arrow quotes every string and leaves NULL unquoted: exactly PostgreSQL's CSV convention.
-        pa_csv.write_csv(rows, buffer, pa_csv.WriteOptions(include_header=False))
+        # Empty record batches are left out: pyarrow's CSV writer (26.0) writes NUL bytes for a
+        # table whose first chunk is empty.
+        batches = [batch for batch in rows.to_batches() if batch.num_rows]
+        pa_csv.write_csv(
+            pa.Table.from_batches(batches, rows.schema),
+            buffer,
+            pa_csv.WriteOptions(include_header=False),
+        )
         buffer.seek(0)
         cursor.copy_expert(
             f"copy {table} ({', '.join(columns)}) from stdin with (format csv)", buffer

@@ -1,5 +1,6 @@
 """What a harvest worker process runs: read one task's files, de-identified when asked, and make
-their element rows one Arrow table (element_table.py: the main process only loads it).
+their file records one Arrow table and their element rows another (element_table.py: the main
+process only plans and loads them).
 
 Kept apart from harvest.py so that a worker imports pydicom, the reader and pyarrow only, not the
 store or the CLI: every worker process starts faster and stays smaller.
@@ -11,7 +12,7 @@ import pyarrow as pa
 from pydicom.dataset import Dataset
 
 from .deidentify import Deidentifier, read_files_deidentified, rows_of_datasets_deidentified
-from .element_table import element_table
+from .element_table import element_table, record_table
 from .reader import ElementRows, FileRecord, read_files, rows_of_datasets
 
 
@@ -23,20 +24,18 @@ def read_task(
     return read_files_deidentified(task, full_headers, deidentifier)
 
 
-def read_task_table(
+def read_task_tables(
     task: list[str], full_headers: bool, deidentifier: Deidentifier | None
-) -> tuple[list[FileRecord], pa.Table]:
-    """read_task, with the element rows of all the task's files as one Arrow table."""
-    return records_and_table(read_task(task, full_headers, deidentifier))
+) -> tuple[pa.Table, pa.Table]:
+    """read_task, as two Arrow tables: the task's file records, the element rows of its files."""
+    return task_tables(read_task(task, full_headers, deidentifier))
 
 
-def records_and_table(
-    results: list[tuple[FileRecord, ElementRows]],
-) -> tuple[list[FileRecord], pa.Table]:
+def task_tables(results: list[tuple[FileRecord, ElementRows]]) -> tuple[pa.Table, pa.Table]:
     rows = ElementRows()
     for _record, file_rows in results:
         rows.extend(file_rows)
-    return [record for record, _rows in results], element_table(rows)
+    return record_table([record for record, _rows in results]), element_table(rows)
 
 
 def header_rows(

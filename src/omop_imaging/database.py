@@ -30,9 +30,11 @@ def open_duckdb(path: str, read_only: bool):
     from .settings import duckdb_memory_limit
 
     try:
-        return duckdb.connect(
-            path, read_only=read_only, config={"memory_limit": duckdb_memory_limit()}
-        )
+        connection = duckdb.connect(path, read_only=read_only)
+        # SET, not connect(config=...): a connection with its own config would refuse to share
+        # the file with this process's other connections to it
+        connection.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
+        return connection
     except duckdb.IOException as error:
         if "lock" in str(error):
             raise StoreBusy(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 
 DEFAULT_DUCKDB = "data/omop_imaging.duckdb"
@@ -23,7 +24,13 @@ def duckdb_path(explicit: str | None = None) -> str:
 
 def duckdb_memory_limit() -> str:
     """OMOP_IMAGING_DUCKDB_MEMORY_LIMIT (DuckDB's notation: '2GB', '500MB'), else 4GB."""
-    return os.environ.get(DUCKDB_MEMORY_LIMIT_VARIABLE) or DEFAULT_DUCKDB_MEMORY_LIMIT
+    limit = os.environ.get(DUCKDB_MEMORY_LIMIT_VARIABLE) or DEFAULT_DUCKDB_MEMORY_LIMIT
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)? ?[KMGT]i?B", limit):
+        raise SystemExit(
+            f"omop-imaging: {DUCKDB_MEMORY_LIMIT_VARIABLE}={limit!r} is not a size such as 4GB or "
+            "500MB: set it to one"
+        )
+    return limit
 
 
 def project_dir() -> Path:

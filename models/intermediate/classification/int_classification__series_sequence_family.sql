@@ -135,10 +135,10 @@ representative_elements as (
 instance_elements as (
 
     select elements.*
-    from {{ ref('stg_dicom__elements') }} as elements
+    from {{ dicom_elements_in_build_scope() }} as elements
     inner join files
         on elements.file_id = files.file_id
-    where elements.tag in ('00080008', '00089007', '00189087') and {{ in_build_scope('elements.series_instance_uid') }}
+    where elements.tag in ('00080008', '00089007', '00189087')
 
 ),
 

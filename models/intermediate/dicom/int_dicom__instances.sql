@@ -14,8 +14,8 @@ files as (
 
 elements as (
 
-    select * from {{ ref('stg_dicom__elements') }}
-    where is_top_level and is_instance_level and {{ in_build_scope('series_instance_uid') }}
+    select * from {{ dicom_elements_in_build_scope() }} as scoped_elements
+    where is_top_level and is_instance_level
 
 ),
 

@@ -15,8 +15,7 @@ files as (
 
 elements as (
 
-    select * from {{ ref('stg_dicom__elements') }}
-    where {{ in_build_scope('series_instance_uid') }}
+    select * from {{ dicom_elements_in_build_scope() }} as scoped_elements
 
 ),
 

@@ -6,8 +6,8 @@ with
 
 elements as (
 
-    select * from {{ ref('stg_dicom__elements') }}
-    where is_unparsable and {{ in_build_scope('series_instance_uid') }}
+    select * from {{ dicom_elements_in_build_scope() }} as scoped_elements
+    where is_unparsable
 
 ),
 

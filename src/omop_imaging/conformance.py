@@ -104,15 +104,7 @@ def run_checks(target: str, duckdb_path: str) -> list[Result]:
     with database.connect() as connection:
         schemas = sorted({schema("cdm"), schema("vocabulary")})
         columns: dict[str, dict[str, str]] = {}
-        if target == "spark":  # Spark's catalog has no information_schema
-            column_types = connection.column_types(schemas)
-        else:
-            column_types = query(
-                connection,
-                "select table_schema, table_name, column_name, data_type from information_schema.columns "
-                f"where table_schema in ({database.placeholders(len(schemas))})",
-                schemas,
-            )
+        column_types = database.catalog(connection).column_types(schemas)
         for table_schema_name, table, column, data_type in column_types:
             if table_schema_name == table_schema(table):
                 columns.setdefault(table, {})[column.lower()] = data_type.lower()

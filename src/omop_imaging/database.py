@@ -63,18 +63,44 @@ def require_harvest(target: str, duckdb_path: str) -> None:
 
 
 def table_exists(connection, target: str, qualified_name: str) -> bool:
-    if target == "spark":  # Spark's catalog has no information_schema
-        return connection.session.catalog.tableExists(qualified_name)
-    schema, table = qualified_name.split(".")
-    return bool(
-        query(
-            connection,
-            Database(target).sql(
-                "select 1 from information_schema.tables where table_schema = ? and table_name = ?"
-            ),
-            [schema, table],
+    return Database(target).catalog(connection).table_exists(qualified_name)
+
+
+class InformationSchemaCatalog:
+    """The tables and columns of a DuckDB or PostgreSQL database, from its information_schema."""
+
+    def __init__(self, connection, placeholder: str):
+        self.connection = connection
+        self.placeholder = placeholder
+
+    def _marks(self, count: int) -> str:
+        return ", ".join([self.placeholder] * count)
+
+    def table_exists(self, qualified_name: str) -> bool:
+        schema_name, table = qualified_name.split(".")
+        sql = (
+            "select 1 from information_schema.tables where table_schema = {0} and table_name = {0}"
         )
-    )
+        return bool(query(self.connection, sql.format(self.placeholder), [schema_name, table]))
+
+    def base_tables(self, schemas: list[str]) -> list[tuple[str, str]]:
+        """(schema, table) of the tables (not views) of these schemas, in name order."""
+        return query(
+            self.connection,
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_type = 'BASE TABLE' and table_schema in ({self._marks(len(schemas))}) "
+            "order by table_schema, table_name",
+            schemas,
+        )
+
+    def column_types(self, schemas: list[str]) -> list[tuple[str, str, str, str]]:
+        """(schema, table, column, data type) of the relations of these schemas."""
+        return query(
+            self.connection,
+            "select table_schema, table_name, column_name, data_type from information_schema.columns "
+            f"where table_schema in ({self._marks(len(schemas))})",
+            schemas,
+        )
 
 
 def _duckdb_read_only(duckdb_path: str | None):
@@ -93,6 +119,13 @@ def _spark(_duckdb_path: str | None):
     from .spark_session import SparkConnection, missing_table_error
 
     return SparkConnection(), missing_table_error()
+
+
+def _spark_catalog(connection, _placeholder: str):
+    """Spark's own catalog: it has no information_schema."""
+    from .spark_session import SparkCatalog
+
+    return SparkCatalog(connection.session)
 
 
 def _postgres(_duckdb_path: str | None):
@@ -117,6 +150,9 @@ class Engine:
     text_type: str  # the engine's name for an unbounded text type in a cast
     # (duckdb_path) -> (a connection for reading, the exception a missing table raises)
     connect: Callable[[str | None], tuple[Any, type[Exception]]]
+    # (connection, placeholder) -> its tables and columns: InformationSchemaCatalog's methods
+    catalog: Callable[[Any, str], Any] = InformationSchemaCatalog
+    identifier_quote: str = '"'  # quotes a table name in a statement
 
 
 # One entry per engine (settings.TARGETS); a new engine adds its line here.
@@ -124,7 +160,13 @@ ENGINES: dict[str, Engine] = {
     "duckdb": Engine(placeholder="?", text_type="varchar", connect=_duckdb_read_only),
     "postgres": Engine(placeholder="%s", text_type="text", connect=_postgres),
     # SparkConnection fills `%s` marks with SQL literals itself (Spark SQL has no parameters)
-    "spark": Engine(placeholder="%s", text_type="string", connect=_spark),
+    "spark": Engine(
+        placeholder="%s",
+        text_type="string",
+        connect=_spark,
+        catalog=_spark_catalog,
+        identifier_quote="`",
+    ),
 }
 
 
@@ -152,6 +194,15 @@ class Database:
 
     def sql(self, text: str) -> str:
         return text.replace("?", self.placeholder)
+
+    def catalog(self, connection):
+        """The tables and columns of the database `connection` reads (InformationSchemaCatalog's
+        methods on every engine)."""
+        return self.engine.catalog(connection, self.placeholder)
+
+    def quoted(self, schema_name: str, table: str) -> str:
+        quote = self.engine.identifier_quote
+        return f"{schema_name}.{quote}{table}{quote}"
 
     @contextmanager
     def connect(self):
@@ -186,19 +237,12 @@ def table_counts(
     schemas = sorted({schema(role) for role in roles})
     database = Database(target, duckdb_path)
     with database.connect() as connection:
-        if target == "spark":  # Spark's catalog has no information_schema
-            return connection.table_counts(schemas)
-        tables = query(
-            connection,
-            "select table_schema, table_name from information_schema.tables "
-            f"where table_type = 'BASE TABLE' and table_schema in ({database.placeholders(len(schemas))}) "
-            "order by table_schema, table_name",
-            schemas,
-        )
         return [
             (
-                f"{schema}.{table}",
-                query(connection, f'select count(*) from {schema}."{table}"')[0][0],
+                f"{schema_name}.{table}",
+                query(connection, f"select count(*) from {database.quoted(schema_name, table)}")[0][
+                    0
+                ],
             )
-            for schema, table in tables
+            for schema_name, table in database.catalog(connection).base_tables(schemas)
         ]

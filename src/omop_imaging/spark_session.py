@@ -129,31 +129,6 @@ class SparkConnection:
     def close(self) -> None:
         """The session lives as long as the process (dbt may use it after a report)."""
 
-    def table_counts(self, schemas: list[str]) -> list[tuple[str, int]]:
-        counts = []
-        for database in schemas:
-            if not self.session.catalog.databaseExists(database):
-                continue
-            for table in sorted(self.session.catalog.listTables(database), key=lambda t: t.name):
-                if table.tableType != "VIEW" and not table.isTemporary:
-                    name = f"{database}.{table.name}"
-                    counts.append((name, self.session.table(name).count()))
-        return counts
-
-    def column_types(self, schemas: list[str]) -> list[tuple[str, str, str, str]]:
-        """(schema, table, column, type) of the tables of these schemas, as information_schema
-        gives them elsewhere."""
-        rows = []
-        for database in schemas:
-            if not self.session.catalog.databaseExists(database):
-                continue
-            for table in self.session.catalog.listTables(database):
-                if table.tableType == "VIEW" or table.isTemporary:
-                    continue
-                for column in self.session.catalog.listColumns(f"{database}.{table.name}"):
-                    rows.append((database, table.name, column.name, column.dataType))
-        return rows
-
 
 def sql_literal(value) -> str:
     """A Python value as a Spark SQL literal (text escaped as Spark reads it)."""
@@ -165,3 +140,34 @@ def sql_literal(value) -> str:
         return repr(value)
     text = str(value).replace("\\", "\\\\").replace("'", "\\'")
     return f"'{text}'"
+
+
+class SparkCatalog:
+    """Spark's tables and columns, with database.InformationSchemaCatalog's methods (Spark's
+    catalog has no information_schema)."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def table_exists(self, qualified_name: str) -> bool:
+        return self.session.catalog.tableExists(qualified_name)
+
+    def _tables(self, schemas: list[str]):
+        for database in schemas:
+            if not self.session.catalog.databaseExists(database):
+                continue
+            for table in sorted(self.session.catalog.listTables(database), key=lambda t: t.name):
+                if table.tableType != "VIEW" and not table.isTemporary:
+                    yield database, table.name
+
+    def base_tables(self, schemas: list[str]) -> list[tuple[str, str]]:
+        """(schema, table) of the tables (not views) of these schemas, in name order."""
+        return list(self._tables(sorted(schemas)))
+
+    def column_types(self, schemas: list[str]) -> list[tuple[str, str, str, str]]:
+        """(schema, table, column, data type) of the tables of these schemas."""
+        return [
+            (database, table, column.name, column.dataType)
+            for database, table in self._tables(schemas)
+            for column in self.session.catalog.listColumns(f"{database}.{table}")
+        ]

@@ -313,6 +313,7 @@ def bench_engine(engine: str, bulk: Path, night: Path, workdir: Path) -> dict[st
         "incremental_build_s": incremental.seconds,
         "incremental_build_peak_mb": incremental.peak_mb,
         "nothing_new_build_s": nothing_new.seconds,
+        "nothing_new_build_peak_mb": nothing_new.peak_mb,
         "full_build_s_per_1000": 1000 * full.seconds / bulk_files,
     }
 
@@ -345,7 +346,9 @@ COLUMNS = (
     ("full_build_s", "{:>7.1f}"),
     ("full_build_peak_mb", "{:>6.0f}"),
     ("incremental_build_s", "{:>7.1f}"),
+    ("incremental_build_peak_mb", "{:>6.0f}"),
     ("nothing_new_build_s", "{:>7.1f}"),
+    ("nothing_new_build_peak_mb", "{:>6.0f}"),
     ("full_build_s_per_1000", "{:>7.2f}"),
 )
 HEADERS = (
@@ -360,7 +363,9 @@ HEADERS = (
     "full s",
     "MB",
     "+1% s",
+    "MB",
     "no-op s",
+    "MB",
     "s/1k inst",
 )
 

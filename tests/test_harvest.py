@@ -279,6 +279,27 @@ def test_representative_found_whichever_task_holds_it(pydicom_test_files, tmp_pa
     )
 
 
+def test_several_load_batches_in_one_transaction_store_what_one_each_does(
+    pydicom_test_files, tmp_path
+):
+    # Batches of 2 files, committed 4 files at a time: a batch plans on the uncommitted rows of
+    # the batch before it (IM3 demotes IM1 in the same transaction; IM5 demotes IM3 in the next).
+    folder = tmp_path / "series"
+    write_series(
+        pydicom_test_files / "MR_small.dcm", folder, ["406", "405", "404", "403", "402", "401"]
+    )
+    contents, committed = [], []
+    for batch_files in (2, 4):
+        database = str(tmp_path / f"transactions-of-{batch_files}.duckdb")
+        summary = run_harvest(
+            [str(folder)], database, workers=1, task_files=2, load_files=2, batch_files=batch_files
+        )
+        committed.append(summary.committed)
+        contents.append([fetch(database, sql) for sql in (ELEMENT_CONTENT, FILE_CONTENT)])
+    assert committed == [6, 6]  # the last transaction, of 2 files, commits when the harvest ends
+    assert contents[0] == contents[1]
+
+
 def test_element_count_is_the_header_size_for_every_instance(pydicom_test_files, tmp_path):
     folder = tmp_path / "series"
     write_series(pydicom_test_files / "MR_small.dcm", folder, ["503", "501", "502"])

@@ -42,6 +42,9 @@ from .worker import read_task, read_task_tables, task_tables
 # the main process about as much as 30 files do in its batches) and for a task to hold most of a
 # series (the reader flattens one header whole per series and task).
 TASK_FILES = 128
+# Files per load batch, planned and appended at once (memory stays bounded by it); a transaction
+# commits the batches of StagingStore.transaction_files files.
+LOAD_FILES = 1000
 FINGERPRINT_LOOKUP_FILES = 1024  # paths looked up at a time among the files stored before
 REJECTION_COLUMNS = ("file_path", "reject_category", "reject_reason")  # a rejected file's line
 
@@ -50,8 +53,9 @@ REJECTION_COLUMNS = ("file_path", "reject_category", "reject_reason")  # a rejec
 class HarvestOptions:
     full_headers: bool = False
     workers: int | None = None  # None: one per core
-    batch_files: int = 1000  # files per load transaction
+    batch_files: int | None = None  # files per transaction; None: the store's transaction_files
     task_files: int = TASK_FILES  # files per worker task
+    load_files: int = LOAD_FILES  # files per load batch (at most batch_files)
     progress: bool = True
     deidentifier: Deidentifier | None = None  # --deidentify: PS3.15 Basic Profile in the workers
 
@@ -147,7 +151,7 @@ def harvest(
             writer.supersede(_gone_files(paths, store, writer.lock))
         writer.finish()
     except KeyboardInterrupt:
-        writer.close()  # lets the batch being written commit
+        writer.stop()  # the batch being written completes, and what was written commits
         raise HarvestInterrupted(summary.committed) from None
     finally:
         writer.close()
@@ -316,6 +320,9 @@ class BatchWriter:
         self.file_tables: list[pa.Table] = []  # the file records collected for the next batch
         self.element_tables: list[pa.Table] = []  # their element rows
         self.files = 0  # rows of self.file_tables
+        self.transaction_files = options.batch_files or store.transaction_files
+        self.load_files = min(options.load_files, self.transaction_files)
+        self.uncommitted = 0  # files written in the open transaction
         # One writer thread: batches are planned and written in order, one at a time, while the
         # main thread goes on collecting worker results. Every use of the store holds the lock.
         self.lock = threading.Lock()
@@ -338,7 +345,7 @@ class BatchWriter:
         self.file_tables.append(files)
         self.element_tables.append(elements)
         self.files += files.num_rows
-        if self.files >= self.options.batch_files:
+        if self.files >= self.load_files:
             self.flush()
 
     def flush(self) -> None:
@@ -370,9 +377,28 @@ class BatchWriter:
         """Write what is left and wait until every batch is committed."""
         self.flush()
         self._wait_for_writer()
+        with self.lock:
+            self._commit()
+
+    def stop(self) -> None:
+        """After Ctrl-C: let the batch being written complete, then commit what was written
+        (every batch is whole), unless writing failed and rolled it back."""
+        self.close()
+        try:
+            self._wait_for_writer()
+        except Exception:
+            return
+        with self.lock:
+            self._commit()
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
+
+    def _commit(self) -> None:
+        """End the open transaction (the caller holds self.lock)."""
+        self.store.commit()
+        self.summary.committed += self.uncommitted
+        self.uncommitted = 0
 
     def _wait_for_writer(self) -> None:
         if self._writing is not None:
@@ -381,11 +407,18 @@ class BatchWriter:
 
     def _write(self, files: pa.Table, elements: pa.Table, superseded: list[int]) -> None:
         with self.lock:
-            self.store.begin_batch()  # other harvests may be writing: plan on what they committed
-            batch = self._plan(files, elements, superseded)
-            demoted_rows = self.store.write_batch(batch)
+            try:
+                self.store.begin_batch()  # other harvests may be writing: plan on what they committed
+                batch = self._plan(files, elements, superseded)
+                demoted_rows = self.store.write_batch(batch)
+            except BaseException:
+                self.store.rollback()  # the open transaction's earlier batches go with it
+                self.uncommitted = 0
+                raise
+            self.uncommitted += files.num_rows
+            if self.uncommitted >= self.transaction_files:
+                self._commit()
         self.summary.elements += batch.elements.num_rows - demoted_rows
-        self.summary.committed += files.num_rows
 
     def _plan(self, files: pa.Table, elements: pa.Table, superseded: list[int]) -> Batch:
         """superseded: stored files whose rows go without new ones (gone from disk, or records

@@ -80,7 +80,7 @@ select * from flagged
     {#- always named, so that dbt orders the model after the view it reads on a full build; the raw
         rows are the view's source, whose lineage the view shows (and unit tests give the view) -#}
     {%- set _view = ref('stg_dicom__elements') -%}
-    {%- set condition = in_build_scope('series_instance_uid') -%}
+    {%- set condition = in_build_scope('file_id', 'file') -%}
     {%- if condition | trim == 'true' -%}
         {{ _view }}
     {%- else -%}

@@ -69,38 +69,34 @@ def table_exists(connection, target: str, qualified_name: str) -> bool:
 class InformationSchemaCatalog:
     """The tables and columns of a DuckDB or PostgreSQL database, from its information_schema."""
 
-    def __init__(self, connection, placeholder: str):
+    def __init__(self, database: Database, connection):
+        self.database = database
         self.connection = connection
-        self.placeholder = placeholder
-
-    def _marks(self, count: int) -> str:
-        return ", ".join([self.placeholder] * count)
 
     def table_exists(self, qualified_name: str) -> bool:
         schema_name, table = qualified_name.split(".")
-        sql = (
-            "select 1 from information_schema.tables where table_schema = {0} and table_name = {0}"
-        )
-        return bool(query(self.connection, sql.format(self.placeholder), [schema_name, table]))
+        sql = "select 1 from information_schema.tables where table_schema = ? and table_name = ?"
+        return bool(query(self.connection, self.database.sql(sql), [schema_name, table]))
 
     def base_tables(self, schemas: list[str]) -> list[tuple[str, str]]:
         """(schema, table) of the tables (not views) of these schemas, in name order."""
-        return query(
-            self.connection,
+        sql = (
             "select table_schema, table_name from information_schema.tables "
-            f"where table_type = 'BASE TABLE' and table_schema in ({self._marks(len(schemas))}) "
-            "order by table_schema, table_name",
-            schemas,
+            f"where table_type = 'BASE TABLE' and table_schema in ({self._marks(schemas)}) "
+            "order by table_schema, table_name"
         )
+        return query(self.connection, sql, schemas)
 
     def column_types(self, schemas: list[str]) -> list[tuple[str, str, str, str]]:
         """(schema, table, column, data type) of the relations of these schemas."""
-        return query(
-            self.connection,
+        sql = (
             "select table_schema, table_name, column_name, data_type from information_schema.columns "
-            f"where table_schema in ({self._marks(len(schemas))})",
-            schemas,
+            f"where table_schema in ({self._marks(schemas)})"
         )
+        return query(self.connection, sql, schemas)
+
+    def _marks(self, values: list) -> str:
+        return self.database.placeholders(len(values))
 
 
 def _duckdb_read_only(duckdb_path: str | None):
@@ -121,7 +117,7 @@ def _spark(_duckdb_path: str | None):
     return SparkConnection(), missing_table_error()
 
 
-def _spark_catalog(connection, _placeholder: str):
+def _spark_catalog(_database: Database, connection):
     """Spark's own catalog: it has no information_schema."""
     from .spark_session import SparkCatalog
 
@@ -150,8 +146,8 @@ class Engine:
     text_type: str  # the engine's name for an unbounded text type in a cast
     # (duckdb_path) -> (a connection for reading, the exception a missing table raises)
     connect: Callable[[str | None], tuple[Any, type[Exception]]]
-    # (connection, placeholder) -> its tables and columns: InformationSchemaCatalog's methods
-    catalog: Callable[[Any, str], Any] = InformationSchemaCatalog
+    # (database, connection) -> its tables and columns: InformationSchemaCatalog's methods
+    catalog: Callable[[Database, Any], Any] = InformationSchemaCatalog
     identifier_quote: str = '"'  # quotes a table name in a statement
 
 
@@ -198,7 +194,7 @@ class Database:
     def catalog(self, connection):
         """The tables and columns of the database `connection` reads (InformationSchemaCatalog's
         methods on every engine)."""
-        return self.engine.catalog(connection, self.placeholder)
+        return self.engine.catalog(self, connection)
 
     def quoted(self, schema_name: str, table: str) -> str:
         quote = self.engine.identifier_quote
@@ -237,12 +233,13 @@ def table_counts(
     schemas = sorted({schema(role) for role in roles})
     database = Database(target, duckdb_path)
     with database.connect() as connection:
+        tables = database.catalog(connection).base_tables(schemas)
         return [
-            (
-                f"{schema_name}.{table}",
-                query(connection, f"select count(*) from {database.quoted(schema_name, table)}")[0][
-                    0
-                ],
-            )
-            for schema_name, table in database.catalog(connection).base_tables(schemas)
+            (f"{schema_name}.{table}", _row_count(connection, database.quoted(schema_name, table)))
+            for schema_name, table in tables
         ]
+
+
+def _row_count(connection, relation: str) -> int:
+    ((rows,),) = query(connection, f"select count(*) from {relation}")
+    return rows

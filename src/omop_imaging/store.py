@@ -72,7 +72,8 @@ class StagingStore:
     # Whether other harvests may write at the same time (then every batch is planned afresh).
     concurrent_writers = False
     # Files a harvest commits at a time (its load batches are smaller: harvest.LOAD_FILES); what a
-    # Ctrl-C or a crash keeps is the transactions committed before it.
+    # Ctrl-C or a crash keeps is the transactions committed before it. On PostgreSQL a transaction
+    # also holds the lock that orders concurrent harvests: short ones let them take turns.
     transaction_files = 1000
 
     def __init__(self, connection):
@@ -333,8 +334,6 @@ class _DuckDBConnection:
 class PostgresStore(StagingStore):
     placeholder = ENGINES["postgres"].placeholder
     concurrent_writers = True
-    # A transaction holds the lock that orders concurrent harvests: short ones let them take turns.
-    transaction_files = 1000
     # pg_advisory_xact_lock key shared by every harvest into this database ("omopimag").
     LOCK_KEY = 0x6F6D6F70696D6167
 

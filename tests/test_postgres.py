@@ -64,6 +64,22 @@ def test_reharvest_into_postgres_adds_nothing(postgres_database, sample_folders)
     assert postgres_rows("select count(*) from dicom_raw.header_element") == [(first.elements,)]
 
 
+def test_a_harvest_gives_postgres_the_statistics_of_its_tables(postgres_database, sample_folders):
+    """The build's filters by scope are planned by them (the test server runs no autovacuum):
+    with none, PostgreSQL reads the whole element table for one night's series."""
+    store = open_store("postgres")
+    try:
+        harvest(sample_folders[:1], store, HarvestOptions(progress=False, workers=1))
+    finally:
+        store.close()
+    for table in ("dicom_raw.harvested_file", "dicom_raw.header_element"):
+        [(rows, estimated)] = postgres_rows(
+            f"select (select count(*) from {table}), reltuples from pg_class "
+            f"where oid = '{table}'::regclass"
+        )
+        assert rows > 0 and estimated == rows, table
+
+
 def test_dbt_build_on_postgres(postgres_database, sample_folders, pydicom_test_files, tmp_path):
     from dicom_files import write_with_raw_values
 

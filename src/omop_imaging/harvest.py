@@ -374,11 +374,13 @@ class BatchWriter:
         )
 
     def finish(self) -> None:
-        """Write what is left and wait until every batch is committed."""
+        """Write what is left, wait until every batch is committed, then refresh the engine's
+        statistics of the tables written (the build's queries are planned by them)."""
         self.flush()
         self._wait_for_writer()
         with self.lock:
             self._commit()
+            self.store.refresh_statistics()
 
     def stop(self) -> None:
         """After Ctrl-C: let the batch being written complete, then commit what was written

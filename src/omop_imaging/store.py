@@ -224,6 +224,10 @@ class StagingStore:
     def rollback(self) -> None:
         self.connection.rollback()
 
+    def refresh_statistics(self) -> None:
+        """After a harvest wrote its rows: the statistics the engine plans queries by (DuckDB
+        keeps its own as it writes)."""
+
     def save_settings(self, values: dict[str, object]) -> None:
         """Store settings for this database (project_settings.py), replacing earlier values."""
         cursor = self.connection.cursor()
@@ -345,6 +349,14 @@ class PostgresStore(StagingStore):
 
     def _serialise(self, cursor) -> None:
         cursor.execute(f"select pg_advisory_xact_lock({self.placeholder})", [self.LOCK_KEY])
+
+    def refresh_statistics(self) -> None:
+        # A server with autovacuum off or behind has none for the rows just loaded; then the
+        # build's filters by scope read the whole element table instead of using the indexes.
+        cursor = self.connection.cursor()
+        for table in (FILE_TABLE, ELEMENT_TABLE, TOUCHED_SERIES_TABLE):
+            cursor.execute(f"analyze {table}")
+        self.connection.commit()
 
     def _create_indexes(self, cursor) -> None:
         cursor.execute(
